@@ -1,0 +1,32 @@
+//! `ecs-triage`: the operator's command line on the same engine as the Lambda functions.
+
+mod classify;
+mod input;
+mod render;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecs-triage",
+    version,
+    about = "Why did my ECS task stop, and what do I do now?"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Classify stopped tasks and ECS service events from files or standard input.
+    Classify(classify::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Classify(args) => classify::run(&args),
+    }
+}

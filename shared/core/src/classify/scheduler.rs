@@ -1,0 +1,254 @@
+//! Stops decided by ECS or by a person rather than by the container: health checks, deployments
+//! and scale-in, maintenance, Spot, host lifecycle, user stops, placement and quotas.
+//!
+//! Sources: AWS docs "Amazon ECS stopped task error messages" (`Task failed ELB health checks in
+//! (target-group …)`, `Task failed container health checks`, `Scaling activity initiated by
+//! (deployment ecs-svc/…)`, `Host EC2 (instance i-…) terminated.`, `Container instance
+//! deregistration forced by user`, `Task stopped by user`), "Amazon ECS task maintenance" / "AWS
+//! Fargate task retirement" (`ECS is performing maintenance on the underlying infrastructure
+//! hosting the task`), "Fargate Spot" (`Your Spot Task was interrupted.`), and "Amazon ECS
+//! service event messages" (`unable to place a task because no container instance met all of its
+//! requirements … has insufficient memory available`, `… is already using a port required by your
+//! task`, `Capacity is unavailable at this time`, `You've reached the limit on the number of tasks
+//! you can run concurrently`).
+
+use super::extract;
+use super::hit::{high, medium, Hit};
+use super::text::Text;
+use crate::taxonomy::Category::*;
+
+/// Context the scheduler rules read besides the text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The task's `startedBy` (`ecs-svc/<id>` for a service deployment's tasks).
+    pub started_by: Option<&'a str>,
+}
+
+pub fn classify(t: &Text, ctx: Context<'_>) -> Option<Hit> {
+    if t.any(&[
+        "failed elb health checks",
+        "failed load balancer health checks",
+        "elb health check",
+        "target-group health check",
+        "unhealthy in target-group",
+        "health checks in (target-group",
+        "target group health check",
+    ]) {
+        return Some(high(
+            ElbHealthCheckFailed,
+            "The service stopped the task because its load balancer target failed health checks.",
+        ));
+    }
+    if t.any(&[
+        "failed container health checks",
+        "container health check",
+        "unhealthy container",
+    ]) {
+        return Some(high(
+            ContainerHealthCheckFailed,
+            "The service stopped the task because a container's healthCheck reported UNHEALTHY.",
+        ));
+    }
+    if let Some(rest) = t.after("scaling activity initiated by") {
+        return Some(scaling(rest, ctx));
+    }
+    if t.any(&[
+        "desired count",
+        "scale-in",
+        "scaled in",
+        "scaling in",
+        "scale in",
+    ]) && !t.any(&["unable to", "failed"])
+    {
+        return Some(medium(
+            ScaleIn,
+            "The service's desired count went down and the scheduler stopped this task.",
+        ));
+    }
+    if t.any(&[
+        "performing maintenance",
+        "underlying infrastructure",
+        "task retirement",
+        "scheduled for retirement",
+        "retired",
+        "retirement",
+    ]) {
+        return Some(high(InfrastructureMaintenance, "AWS retired the infrastructure hosting the task (Fargate task maintenance); the service replaces it."));
+    }
+    if t.any(&[
+        "spot task was interrupted",
+        "spot interruption",
+        "spot instance interruption",
+        "spot capacity",
+    ]) {
+        return Some(high(
+            SpotInterruption,
+            "Spot capacity was reclaimed by AWS.",
+        ));
+    }
+    if t.any(&[
+        "deregistration forced",
+        "instance deregistration",
+        "deregistered",
+    ]) {
+        return Some(high(
+            InstanceDeregistered,
+            "The container instance was deregistered from the cluster while the task ran on it.",
+        ));
+    }
+    // "Host EC2 (instance i-0123456789abcdef0) terminated." / "… stopped." / draining hosts.
+    if t.has("host ec2")
+        || (t.has("instance i-")
+            && t.any(&["terminated", "stopped", "shutting-down", "shutting down"]))
+    {
+        return Some(high(HostTerminated, "The EC2 container instance hosting the task stopped or terminated (Auto Scaling scale-in, Spot, or a person)."));
+    }
+    if t.any(&["instance draining", "instance is draining", "draining"]) {
+        return Some(medium(
+            HostTerminated,
+            "The container instance was set to DRAINING and its tasks were moved off.",
+        ));
+    }
+    if t.any(&[
+        "task stopped by user",
+        "stopped by user",
+        "user initiated",
+        "user-initiated",
+        "stoptask",
+    ]) {
+        return Some(high(
+            UserStopped,
+            "A person or automation stopped the task (StopTask).",
+        ));
+    }
+    // "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/…".
+    if t.has("circuit breaker") && t.any(&["rolling back", "rollback", "rolled back"]) {
+        return Some(high(
+            DeploymentFailed,
+            "The deployment circuit breaker failed the deployment and is rolling back.",
+        ));
+    }
+    if t.any(&[
+        "deployment failed",
+        "deployment has failed",
+        "cloudwatch alarm",
+        "alarm(s)",
+    ]) && t.has("deployment")
+    {
+        return Some(high(DeploymentFailed, "The service deployment failed."));
+    }
+    None
+}
+
+/// `Scaling activity initiated by (deployment ecs-svc/123…)`: the same message for a deployment
+/// that replaces old tasks and for a scale-in of the current one. The task's own `startedBy` tells
+/// them apart: a task started by the deployment named in the message was scaled in by it; a task
+/// of an older deployment was replaced.
+fn scaling(rest: &str, ctx: Context<'_>) -> Hit {
+    let named = extract::deployment_id(rest);
+    match (named, ctx.started_by) {
+        (Some(d), Some(sb)) if d.eq_ignore_ascii_case(sb) => high(
+            ScaleIn,
+            "The service scaled in: its current deployment stopped one of its own tasks (desired count went down).",
+        ),
+        (Some(_), Some(sb)) if sb.starts_with("ecs-svc/") => high(
+            DeploymentReplaced,
+            "A newer deployment of the service replaced this task (normal rolling update).",
+        ),
+        _ => medium(
+            DeploymentReplaced,
+            "The service scheduler stopped the task as part of a deployment or scale-in (normal).",
+        ),
+    }
+}
+
+/// Placement and quota messages (service events; sometimes quoted as a stop reason).
+pub fn placement(t: &Text) -> Option<Hit> {
+    // "You've reached the limit on the number of tasks you can run concurrently", ENI or vCPU
+    // limits, `LimitExceededException`, Service Quotas.
+    if t.any(&[
+        "reached the limit",
+        "limitexceeded",
+        "limit exceeded",
+        "quota",
+        "service limit",
+        "vcpu limit",
+        "account limit",
+        "maximum number of",
+    ]) {
+        return Some(high(
+            QuotaExceeded,
+            "A service quota or account limit prevented launching the task.",
+        ));
+    }
+    if t.any(&[
+        "already using a port",
+        "resource:ports",
+        "ports_tcp",
+        "ports_udp",
+        "port required by your task",
+    ]) {
+        return Some(high(
+            PortConflict,
+            "No container instance has the host port the task needs free.",
+        ));
+    }
+    if t.any(&[
+        "agent is disconnected",
+        "agent disconnected",
+        "agentconnected",
+        "agent was disconnected",
+        "ecs agent is not connected",
+        "agent not connected",
+    ]) {
+        return Some(high(
+            AgentDisconnected,
+            "The ECS agent on the container instance is disconnected.",
+        ));
+    }
+    if t.any(&[
+        "insufficient memory",
+        "insufficient cpu",
+        "insufficient gpu",
+        "has insufficient",
+        "resource:cpu",
+        "resource:memory",
+        "resource:fargate",
+        "resource:gpu",
+        "resource:eni",
+        "capacity is unavailable",
+        "insufficient capacity",
+        "no container instances were found",
+        "no container instance met",
+        "unable to place a task",
+        "unable to place task",
+        "no capacity",
+    ]) {
+        return Some(high(
+            InsufficientResources,
+            "There was not enough CPU, memory or capacity to place the task.",
+        ));
+    }
+    if t.any(&[
+        "serviceunavailable",
+        "service unavailable",
+        "internalfailure",
+        "internal server error",
+        "internalservererror",
+        "aws service issue",
+        "temporarily unavailable",
+    ]) {
+        return Some(medium(AwsPlatformIssue, "An AWS service answered with a server-side error: likely an AWS-side issue, not configuration."));
+    }
+    if t.any(&[
+        "task failed to start",
+        "tasks failed to start",
+        "failed to start",
+    ]) {
+        return Some(medium(
+            TaskFailedToStartUnspecified,
+            "The task failed to start and ECS gave no further detail.",
+        ));
+    }
+    None
+}
