@@ -15,7 +15,13 @@
 
 pub mod classify;
 pub mod event;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fakes;
 pub mod image;
+pub mod incident;
+pub mod ports;
+pub mod render;
+pub mod respond;
 pub mod taxonomy;
 
 pub use classify::{

@@ -1,14 +1,14 @@
 //! What the classifier says about one event. Field names here are the JSON contract of
 //! `ecs-triage classify --json`: keep them stable.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::taxonomy::{Category, Family, Severity};
 
 /// How sure the classifier is: `high` for a documented message matched exactly, `medium` for a
 /// rule that reads structure or context (exit codes, truncated messages), `low` for a fallback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     Low,
@@ -33,7 +33,7 @@ impl fmt::Display for Confidence {
 }
 
 /// One fact that led to the verdict: which field said what.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The field, e.g. `stoppedReason`, `stopCode`, `containers[app].exitCode`.
     pub field: String,
@@ -45,7 +45,7 @@ pub struct Evidence {
 
 /// One step of the on-call checklist, with the exact command filled in where possible.
 /// Placeholders the event cannot fill are written `<like-this>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextStep {
     pub title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,7 +53,7 @@ pub struct NextStep {
 }
 
 /// Where the event happened: the identifiers the next steps are filled in with.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -87,7 +87,7 @@ pub struct Subject {
 }
 
 /// The verdict on one stopped task or one failing service event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
     pub category: Category,
     pub family: Family,
@@ -101,7 +101,7 @@ pub struct Classification {
 }
 
 /// A service or deployment reached a good state: open incidents of the service can be resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recovery {
     /// `SERVICE_STEADY_STATE` or `SERVICE_DEPLOYMENT_COMPLETED`.
     pub event_name: String,

@@ -134,7 +134,8 @@ fn secrets(t: &Text) -> Hit {
         return high(SecretsAccessDenied, "The execution role may not read the secret or parameter (or decrypt it with its KMS key).");
     }
     // "ResourceNotFoundException: Secrets Manager can't find the specified secret",
-    // "ParameterNotFound", "InvalidParameters: Invalid parameters: [...]", "retrieved secret from
+    // "ParameterNotFound", "InvalidParameters: Invalid parameters: [...]", the agent's own
+    // "invalid ssm parameters: <names>" (GetParameters' InvalidParameters list), "retrieved secret from
     // Secrets Manager did not contain json key …", a secret "marked for deletion".
     if t.any(&[
         "resourcenotfoundexception",
@@ -142,6 +143,8 @@ fn secrets(t: &Text) -> Hit {
         "parameternotfound",
         "invalidparameters",
         "invalid parameters",
+        "invalid ssm parameter",
+        "invalid parameter",
         "did not contain json key",
         "json key",
         "marked for deletion",
