@@ -101,6 +101,8 @@ fn is_secret(t: &Text) -> bool {
 
 /// `unable to pull secrets or registry auth: <rest>`: the rest says which of the two failed.
 fn secrets_or_registry(rest: &Text, whole: &Text) -> Hit {
+    // Only ECR-specific words: "The task cannot pull secrets from AWS Systems Manager" also says
+    // "cannot pull".
     let registry = rest.any(&[
         "registry auth",
         "amazon ecr",
@@ -109,9 +111,6 @@ fn secrets_or_registry(rest: &Text, whole: &Text) -> Hit {
         "dkr.ecr",
         "ecr registry",
         "pull command failed",
-        "cannot pull",
-        "can't pull",
-        "pull image",
     ]);
     if registry {
         return image_pull::classify_registry_auth(rest);

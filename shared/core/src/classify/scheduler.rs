@@ -31,6 +31,10 @@ pub fn classify(t: &Text, ctx: Context<'_>) -> Option<Hit> {
         "elb health check",
         "target-group health check",
         "unhealthy in target-group",
+        // The service event "(service x) (instance i-…) (port 80) is unhealthy in
+        // (target-group arn:…) due to (reason Health checks failed)".
+        "unhealthy in (target-group",
+        "unhealthy in (elb",
         "health checks in (target-group",
         "target group health check",
     ]) {
@@ -100,6 +104,11 @@ pub fn classify(t: &Text, ctx: Context<'_>) -> Option<Hit> {
     if t.has("host ec2")
         || (t.has("instance i-")
             && t.any(&["terminated", "stopped", "shutting-down", "shutting down"]))
+        || t.any(&[
+            "instance was terminated",
+            "instance terminated",
+            "instance has been terminated",
+        ])
     {
         return Some(high(HostTerminated, "The EC2 container instance hosting the task stopped or terminated (Auto Scaling scale-in, Spot, or a person)."));
     }
@@ -200,6 +209,8 @@ pub fn placement(t: &Text) -> Option<Hit> {
         "agent was disconnected",
         "ecs agent is not connected",
         "agent not connected",
+        // Placement errors name the agent: `encountered error "AGENT"` (service event messages).
+        "error \"agent\"",
     ]) {
         return Some(high(
             AgentDisconnected,
@@ -221,6 +232,8 @@ pub fn placement(t: &Text) -> Option<Hit> {
         "no container instances were found",
         "no container instance met",
         "unable to place a task",
+        "missing an attribute",
+        "encountered error \"resource",
         "unable to place task",
         "no capacity",
     ]) {
@@ -239,6 +252,15 @@ pub fn placement(t: &Text) -> Option<Hit> {
         "temporarily unavailable",
     ]) {
         return Some(medium(AwsPlatformIssue, "An AWS service answered with a server-side error: likely an AWS-side issue, not configuration."));
+    }
+    // "ECS was unable to assume the role '…' that was provided for this task. Please verify that
+    // the role being passed has the proper trust relationship" (stopped task error messages doc):
+    // no taxonomy label names role trust; the task failed to start for it.
+    if t.any(&["unable to assume the role", "unable to assume role"]) {
+        return Some(medium(
+            TaskFailedToStartUnspecified,
+            "ECS could not assume the task's IAM role: check its trust policy (ecs-tasks.amazonaws.com) and iam:PassRole.",
+        ));
     }
     if t.any(&[
         "task failed to start",

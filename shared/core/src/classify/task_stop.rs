@@ -34,6 +34,10 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
     }
     let mut message: Option<&str> = (!stopped_reason.is_empty()).then_some(stopped_reason);
 
+    let by_stop_code = matches!(
+        task.stop_code,
+        Some(StopCode::UserInitiated | StopCode::SpotInterruption)
+    );
     let hit = match task.stop_code {
         // A person or automation called StopTask; the reason is whatever they wrote.
         Some(StopCode::UserInitiated) => Some(high(
@@ -53,10 +57,15 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
         reason::classify(&text, ctx, fargate)
     });
     if !stopped_reason.is_empty() {
-        let meaning = hit.map_or("The stop reason ECS recorded.", |h| h.meaning);
+        let meaning = match hit {
+            _ if by_stop_code => "The text recorded with the stop.",
+            Some(h) => h.meaning,
+            None => "The stop reason ECS recorded; it does not say why, the containers do.",
+        };
         evidence.push(item("stoppedReason", stopped_reason, meaning));
     }
 
+    let decided_by_containers = hit.is_none();
     let hit = match hit {
         Some(h) => h,
         None => {
@@ -73,7 +82,8 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
     };
 
     for c in &task.containers {
-        if let Some(e) = container_evidence(c, culprit.is_some_and(|k| std::ptr::eq(k, c)), task) {
+        let blamed = decided_by_containers && culprit.is_some_and(|k| std::ptr::eq(k, c));
+        if let Some(e) = container_evidence(c, blamed, task) {
             evidence.push(e);
         }
     }
@@ -82,7 +92,7 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
         subject.exit_code = c.exit_code;
     }
 
-    let summary = summary(hit, culprit, &subject);
+    let summary = summary(hit, culprit, decided_by_containers, &subject);
     let hints = Hints {
         message,
         image: culprit
@@ -213,7 +223,7 @@ fn container_evidence(c: &Container, blamed: bool, task: &TaskStateChange) -> Op
         let meaning = if blamed {
             "The reason ECS recorded for the container blamed for the stop."
         } else {
-            "Another container's reason."
+            "The reason ECS recorded for this container."
         };
         return Some(item(field("reason"), r, meaning));
     }
@@ -226,7 +236,7 @@ fn container_evidence(c: &Container, blamed: bool, task: &TaskStateChange) -> Op
                     if code == 137 { "SIGKILL after stopTimeout" } else { "SIGTERM" }
                 ),
                 (false, 0) => "Exited cleanly.".to_owned(),
-                (false, _) => "Another container's exit code.".to_owned(),
+                (false, _) => "Exit code of this container.".to_owned(),
             };
             Some(item(field("exitCode"), &code.to_string(), meaning))
         }
@@ -239,25 +249,34 @@ fn container_evidence(c: &Container, blamed: bool, task: &TaskStateChange) -> Op
     }
 }
 
-fn summary(hit: Hit, culprit: Option<&Container>, subject: &super::model::Subject) -> String {
-    let container = culprit.and_then(|c| c.name.as_deref());
-    let exit = culprit.and_then(|c| c.exit_code);
-    let whose = match (container, exit) {
-        (Some(n), Some(code)) if matters(hit.category) => format!(
-            " (container {}, exit {code})",
-            super::evidence::clean(n, 64)
-        ),
-        (Some(n), None) if matters(hit.category) => {
-            format!(" (container {})", super::evidence::clean(n, 64))
+/// One sentence: the workload, what the category means, and the container (with its exit code
+/// only when the exit code decided: after a scheduler stop, 137 is the kill, not the cause).
+fn summary(
+    hit: Hit,
+    culprit: Option<&Container>,
+    decided_by_containers: bool,
+    subject: &super::model::Subject,
+) -> String {
+    let container = culprit
+        .and_then(|c| c.name.as_deref())
+        .filter(|_| matters(hit.category));
+    let whose = match (container, culprit.and_then(|c| c.exit_code)) {
+        (Some(n), Some(code)) if decided_by_containers => {
+            format!(
+                " (container {}, exit {code})",
+                super::evidence::clean(n, 64)
+            )
         }
-        _ => String::new(),
+        (Some(n), _) => format!(" (container {})", super::evidence::clean(n, 64)),
+        (None, _) => String::new(),
     };
     let workload = subject
         .service
         .as_deref()
         .map(|s| format!("Service {}: ", super::evidence::clean(s, 64)))
         .unwrap_or_default();
-    format!("{workload}{}{whose}", hit.meaning)
+    // "… the application failed (container app, exit 1)."
+    format!("{workload}{}{whose}.", hit.meaning.trim_end_matches('.'))
 }
 
 /// Categories where naming the container helps the reader.
