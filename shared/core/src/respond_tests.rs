@@ -196,7 +196,7 @@ async fn steady_state_before_a_later_failure_does_not_resolve_it() {
 
 #[tokio::test]
 async fn expected_stops_are_recorded_but_not_notified_unless_configured() {
-    let json = include_str!("../../../events/task-stopped-deployment-replaced-exit-137.json");
+    let json = include_str!("../../../events/task-stopped-scale-in.json");
     let event = parse_event(json.as_bytes()).unwrap();
     let w = World::new();
     let out = w.responder().handle(&event, NOW).await.unwrap();

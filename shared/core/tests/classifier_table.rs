@@ -223,11 +223,21 @@ fn exit_codes_read_in_context() {
             "container_runtime_timeout",
             json!({"stopCode": "TaskFailedToStart", "stoppedReason": "Task failed to start", "containers": [{"name": "app", "reason": "DockerTimeoutError: Could not transition to created; timed out after waiting 4m0s"}]}),
         ),
-        // A scheduler stop wins over the 137 its containers got while being stopped.
+        // An expected stop whose application needed SIGKILL: the shutdown is the defect.
         (
-            "deployment_replaced",
+            "sigkill_after_stop_timeout",
             json!({"stopCode": "ServiceSchedulerInitiated", "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/1)", "startedBy": "ecs-svc/0", "containers": [{"name": "app", "exitCode": 137}]}),
         ),
+        (
+            "sigkill_after_stop_timeout",
+            json!({"stopCode": "UserInitiated", "stoppedReason": "Task stopped by user", "containers": [{"name": "app", "exitCode": 137}]}),
+        ),
+        // ... but not when only a sidecar needed it, nor when the app shut down cleanly.
+        (
+            "deployment_replaced",
+            json!({"stopCode": "ServiceSchedulerInitiated", "stoppedReason": "Scaling activity initiated by (deployment ecs-svc/1)", "startedBy": "ecs-svc/0", "containers": [{"name": "app", "exitCode": 143}, {"name": "envoy", "exitCode": 137}]}),
+        ),
+        // A failure stop keeps its own cause: 137 is only how the container ended.
         (
             "elb_health_check_failed",
             json!({"stopCode": "ServiceSchedulerInitiated", "stoppedReason": "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:r:1:targetgroup/x/y)", "containers": [{"name": "app", "exitCode": 137}]}),

@@ -102,6 +102,10 @@ pub fn classify(t: &Text) -> Hit {
     if t.any(&[
         "connection issue between the task",
         "signal: killed",
+        // "pull command failed: panic: runtime error: invalid memory address or nil pointer
+        // dereference" is documented as the task not reaching S3 for the layers (CannotPull doc);
+        // any failure of the agent's pull command carries no registry answer.
+        "pull command failed",
         "check your task network configuration",
     ]) {
         return high(ImagePullNetwork, "The task has no network path to the registry (no route, NAT, public IP or VPC endpoint).");

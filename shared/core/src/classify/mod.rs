@@ -23,7 +23,7 @@ mod subject;
 mod task_stop;
 mod text;
 
-pub use evidence::clean;
+pub use evidence::{clean, is_unsafe_char};
 pub use model::{Assessment, Classification, Confidence, Evidence, NextStep, Recovery, Subject};
 pub use next_steps::sh as shell_quote;
 
@@ -52,13 +52,16 @@ pub fn assess(event: &EcsEvent) -> Assessment {
             } else {
                 Assessment::Informational {
                     detail_type: crate::event::TASK_STATE_CHANGE.to_owned(),
-                    event_name: detail.last_status.clone(),
+                    event_name: detail.last_status.as_deref().map(|s| clean(s, 40)),
                     reason: format!(
                         "the task is {}; only stopped tasks are classified",
-                        detail
-                            .last_status
-                            .as_deref()
-                            .unwrap_or("in an unknown state")
+                        clean(
+                            detail
+                                .last_status
+                                .as_deref()
+                                .unwrap_or("in an unknown state"),
+                            40
+                        )
                     ),
                 }
             }

@@ -59,6 +59,11 @@ pub fn classify(t: &Text, ctx: scheduler::Context<'_>, fargate: bool) -> Option<
     {
         return Some(image_pull::classify(t));
     }
+    // "InternalError: <reason>": the agent's own error type names the category, whatever
+    // resource its detail mentions (stopped task error codes doc).
+    if t.as_str().starts_with("internalerror") {
+        return container_start::classify_runtime(t);
+    }
     if let Some(hit) = container_start::classify(t, fargate) {
         return Some(hit);
     }

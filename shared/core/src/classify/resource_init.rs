@@ -62,6 +62,11 @@ pub fn classify(t: &Text) -> Option<Hit> {
         "network interface",
         "netplugin",
         "failed to setup network",
+    ]) && !t.any(&[
+        "create network interface",
+        "attach network interface",
+        "unused device index",
+        "unable to place",
     ]) {
         return Some(medium(
             EniProvisioningTimeout,
@@ -145,6 +150,10 @@ fn secrets(t: &Text) -> Hit {
         "invalid ssm parameter",
         "invalid parameter",
         "did not contain json key",
+        // "The task can't retrieve the secret with ARN '…' from AWS Secrets Manager. Check
+        // whether the secret exists in the specified Region." (resource-not-found doc).
+        "whether the secret exists",
+        "whether the parameter exists",
         "json key",
         "marked for deletion",
         "not found",
@@ -172,6 +181,21 @@ fn secrets(t: &Text) -> Hit {
 
 /// The awslogs driver and other log routers.
 fn logging(t: &Text) -> Hit {
+    // "failed to initialize logging driver: CredentialsEndpointError: failed to load credentials
+    // caused by: RequestError: send request failed … 169.254.170.2:80: connect: connection
+    // refused": the agent's credentials endpoint, not egress (taxonomy: log_driver_error). Checked
+    // before the network words it contains.
+    if t.any(&[
+        "credentialsendpointerror",
+        "failed to load credentials",
+        "169.254.170.2",
+        "nocredentialproviders",
+    ]) {
+        return high(
+            LogDriverError,
+            "The log driver could not get credentials from the ECS agent's credentials endpoint.",
+        );
+    }
     if t.any(ACCESS_DENIED) {
         return high(LogDriverAccessDenied, "The execution role may not create the log stream or group (logs:CreateLogStream / logs:CreateLogGroup).");
     }

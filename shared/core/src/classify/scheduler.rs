@@ -179,6 +179,12 @@ pub fn placement(t: &Text) -> Option<Hit> {
         "reached the limit",
         "limitexceeded",
         "limit exceeded",
+        // "The requested CPU configuration is above your limit", "the tasks provisioning capacity
+        // limit was exceeded" (service event messages doc).
+        "above your limit",
+        "limit was exceeded",
+        "exceeds the limit",
+        "exceeded the limit",
         "quota",
         "service limit",
         "vcpu limit",
@@ -209,8 +215,12 @@ pub fn placement(t: &Text) -> Option<Hit> {
         "agent was disconnected",
         "ecs agent is not connected",
         "agent not connected",
-        // Placement errors name the agent: `encountered error "AGENT"` (service event messages).
+        // Placement errors name the agent: `encountered error "AGENT"`, "Timed out waiting for
+        // Amazon ECS Agent to start. Please check logs at /var/log/ecs/ecs-agent.log" (service
+        // event messages doc).
         "error \"agent\"",
+        "ecs agent",
+        "ecs-agent",
     ]) {
         return Some(high(
             AgentDisconnected,
@@ -230,16 +240,39 @@ pub fn placement(t: &Text) -> Option<Hit> {
         "capacity is unavailable",
         "insufficient capacity",
         "no container instances were found",
-        "no container instance met",
-        "unable to place a task",
-        "missing an attribute",
         "encountered error \"resource",
-        "unable to place task",
         "no capacity",
     ]) {
         return Some(high(
             InsufficientResources,
             "There was not enough CPU, memory or capacity to place the task.",
+        ));
+    }
+    // The task's network interface could not be created or attached at placement: "Unexpected EC2
+    // error while attempting to Create Network Interface … in subnet" (subnet out of addresses),
+    // "Unable to attach network interface to unused device index" (instance ENI capacity).
+    if t.any(&[
+        "create network interface",
+        "attach network interface",
+        "unused device index",
+        "free ip",
+        "available ip",
+    ]) {
+        return Some(medium(
+            InsufficientResources,
+            "The task's network interface could not be created or attached: the subnet has no free addresses or the instance no free ENI slots.",
+        ));
+    }
+    // Generic placement failures name no resource: capacity is the usual cause, not the certain one.
+    if t.any(&[
+        "unable to place a task",
+        "unable to place task",
+        "no container instance met",
+        "missing an attribute",
+    ]) {
+        return Some(medium(
+            InsufficientResources,
+            "ECS could not place the task: no capacity matched its requirements.",
         ));
     }
     if t.any(&[

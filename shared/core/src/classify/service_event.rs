@@ -15,7 +15,8 @@ use crate::taxonomy::Category::*;
 
 pub fn service_action(envelope: &Envelope, d: &ServiceAction) -> Assessment {
     let subject = subject::of_service(envelope, d.cluster_arn.as_deref(), None);
-    let name = d.event_name.as_deref().unwrap_or("");
+    let name_clean = super::evidence::clean(d.event_name.as_deref().unwrap_or(""), 100);
+    let name = name_clean.as_str();
     let reason_raw = d.reason.as_deref().unwrap_or("");
     let text = Text::new(reason_raw);
     let hit = match name {
@@ -59,7 +60,8 @@ pub fn service_action(envelope: &Envelope, d: &ServiceAction) -> Assessment {
 
 pub fn deployment(envelope: &Envelope, d: &DeploymentStateChange) -> Assessment {
     let subject = subject::of_service(envelope, None, d.deployment_id.as_deref());
-    let name = d.event_name.as_deref().unwrap_or("");
+    let name_clean = super::evidence::clean(d.event_name.as_deref().unwrap_or(""), 100);
+    let name = name_clean.as_str();
     let reason_raw = d.reason.as_deref().unwrap_or("");
     match name {
         "SERVICE_DEPLOYMENT_COMPLETED" => Assessment::Recovery(Recovery {
@@ -81,12 +83,31 @@ pub fn deployment(envelope: &Envelope, d: &DeploymentStateChange) -> Assessment 
             }
             Assessment::Classified(build(hit, subject, evidence, reason_raw))
         }
+        // A rollback is announced by an IN_PROGRESS event whose reason reads "ECS deployment
+        // circuit breaker: rolling back to deploymentId ecs-svc/…" (deployment state change
+        // events doc): the deployment failed, whatever the event name says.
+        _ if is_rollback(&Text::new(reason_raw)) => {
+            let hit = high(DeploymentFailed, "The deployment failed and ECS is rolling the service back to the previous deployment.");
+            let evidence = vec![
+                item("eventName", name, "A deployment progress event."),
+                item(
+                    "reason",
+                    reason_raw,
+                    "The circuit breaker or an alarm triggered a rollback.",
+                ),
+            ];
+            Assessment::Classified(build(hit, subject, evidence, reason_raw))
+        }
         _ => Assessment::Informational {
             detail_type: crate::event::DEPLOYMENT_STATE_CHANGE.to_owned(),
             event_name: Some(name.to_owned()),
             reason: format!("{name} is a progress update; nothing to diagnose."),
         },
     }
+}
+
+fn is_rollback(t: &Text) -> bool {
+    t.any(&["rolling back", "rollback", "rolled back"])
 }
 
 fn is_problem(event_type: Option<&str>) -> bool {

@@ -65,7 +65,23 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
         evidence.push(item("stoppedReason", stopped_reason, meaning));
     }
 
-    let decided_by_containers = hit.is_none();
+    // An expected stop (deployment, scale-in, user) whose application container still had to be
+    // SIGKILLed: the stop was fine, the shutdown was not. This is the only shape in which the
+    // kill after stopTimeout appears in stop data (a scheduler or user reason plus exit 137).
+    let killed = hit
+        .filter(|h| h.category.expected())
+        .and_then(|_| killed_after_stop(task, &text));
+    let (hit, culprit) = match killed {
+        Some(c) => (
+            Some(high(
+                SigkillAfterStopTimeout,
+                "The task was stopped normally, but the container ignored SIGTERM and was SIGKILLed (137) after stopTimeout.",
+            )),
+            Some(c),
+        ),
+        None => (hit, culprit),
+    };
+    let decided_by_containers = hit.is_none() || killed.is_some();
     let hit = match hit {
         Some(h) => h,
         None => {
@@ -124,6 +140,16 @@ fn stop_code_meaning(code: &StopCode) -> &'static str {
         StopCode::TerminationNotice => "The host received a termination notice.",
         StopCode::Other(_) => "A stop code this version does not know; the reason decides.",
     }
+}
+
+/// The application container (not a sidecar) that exited 137 without any memory evidence.
+fn killed_after_stop<'a>(task: &'a TaskStateChange, stopped: &Text) -> Option<&'a Container> {
+    if oom_evidence(task, stopped) {
+        return None;
+    }
+    task.containers.iter().find(|c| {
+        c.exit_code == Some(137) && !c.name.as_deref().is_some_and(containers::is_sidecar)
+    })
 }
 
 /// Whether ECS itself asked the task to stop before its containers exited.

@@ -120,6 +120,12 @@ pub const NETWORK: &[&str] = &[
     "connection issue between the task",
     "check your task network configuration",
     "check your network configuration",
+    // Newer Fargate wording ends with a prescriptive sentence: "Check your network connection
+    // between the task and AWS Systems Manager."
+    "network connection",
+    "could not reach",
+    "unable to reach",
+    "cannot reach",
     "timed out",
     "timeout",
     "dial tcp",
@@ -151,6 +157,11 @@ pub const ACCESS_DENIED: &[&str] = &[
     "invalidclienttokenid",
     "expiredtoken",
     "security token included in the request is",
+    // Newer Fargate wording states the check: "Check that the task execution role has the
+    // required permissions", "Check that the role has the permissions to pull images".
+    "has the required permissions",
+    "has the permissions",
+    "has permissions to",
 ];
 
 #[cfg(test)]

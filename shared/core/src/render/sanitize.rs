@@ -1,5 +1,7 @@
 //! Making untrusted text (stop reasons, log lines, names from events) safe for each medium.
 
+use crate::classify::is_unsafe_char;
+
 /// One line: control characters and line breaks become spaces, runs of spaces collapse, and the
 /// result is cut to `max` characters with an ellipsis.
 pub fn one_line(s: &str, max: usize) -> String {
@@ -7,10 +9,7 @@ pub fn one_line(s: &str, max: usize) -> String {
     let mut n = 0;
     let mut last_space = false;
     for c in s.chars() {
-        let c = if c.is_control()
-            || c.is_whitespace()
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-        {
+        let c = if is_unsafe_char(c) || c.is_whitespace() {
             ' '
         } else {
             c
