@@ -75,7 +75,7 @@ impl IncidentStore for InMemoryStore {
         self.check_fault()?;
         let t = self.tables.lock().map_err(|_| poisoned())?;
         Ok(t.occurrences
-            .get(&(workload.partition_key(), format!("OCC#{task_id}")))
+            .get(&(workload.partition_key(), Occurrence::sort_key_for(task_id)))
             .cloned())
     }
 

@@ -23,14 +23,25 @@ pub struct Workload {
     pub name: String,
 }
 
-impl Workload {
-    /// Partition key of every item about this workload.
-    pub fn partition_key(&self) -> String {
-        let kind = match self.kind {
+impl WorkloadKind {
+    /// The short tag used in keys and ids.
+    pub fn tag(self) -> &'static str {
+        match self {
             WorkloadKind::Service => "svc",
             WorkloadKind::Family => "fam",
-        };
-        format!("WL#{}#{kind}:{}", self.cluster, self.name)
+        }
+    }
+}
+
+impl Workload {
+    /// `svc:<service>` or `fam:<family>`.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.kind.tag(), self.name)
+    }
+
+    /// Partition key of every item about this workload.
+    pub fn partition_key(&self) -> String {
+        format!("WL#{}#{}", self.cluster, self.label())
     }
 }
 
@@ -52,13 +63,9 @@ impl IncidentKey {
     /// A short, stable id (FNV-1a 64 of the identity): the chat `threadId` and what the CLI shows.
     pub fn id(&self) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let kind = match self.workload.kind {
-            WorkloadKind::Service => "svc",
-            WorkloadKind::Family => "fam",
-        };
         for part in [
             self.workload.cluster.as_str(),
-            kind,
+            self.workload.kind.tag(),
             self.workload.name.as_str(),
             &self.revision.to_string(),
             self.category.label(),
@@ -188,6 +195,11 @@ pub struct Occurrence {
 
 impl Occurrence {
     pub fn sort_key(&self) -> String {
-        format!("OCC#{}", self.task_id)
+        Occurrence::sort_key_for(&self.task_id)
+    }
+
+    /// The sort key of a task's occurrence, from the task id alone (for lookups).
+    pub fn sort_key_for(task_id: &str) -> String {
+        format!("OCC#{task_id}")
     }
 }

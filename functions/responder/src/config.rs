@@ -1,0 +1,337 @@
+//! The responder's configuration, read once from the environment at start.
+//!
+//! | variable | required | default | meaning |
+//! |---|---|---|---|
+//! | `TABLE_NAME` | yes | – | DynamoDB table of incidents and occurrences |
+//! | `TOPIC_ARN` | yes | – | SNS topic notifications are published to |
+//! | `NOTIFY_AT` | no | `1,5,25,100` | occurrence counts that notify, ascending positive integers |
+//! | `NOTIFY_REPEAT_EVERY` | no | `100` | after the last threshold, one digest every N occurrences (`0`: never) |
+//! | `NOTIFY_EXPECTED` | no | `false` | also notify expected stops (deployment replacement, scale-in, user stop, completion) |
+//! | `INCIDENT_TTL_DAYS` | no | `30` | days items are kept after the last occurrence (DynamoDB TTL) |
+//! | `CLAIM_LEASE_SECONDS` | no | `60` | how long a notification claim holds before another invocation may take it over |
+//! | `AWS_CONNECT_TIMEOUT_MS` | no | `1000` | TCP + TLS connect timeout of AWS calls |
+//! | `AWS_ATTEMPT_TIMEOUT_MS` | no | `2000` | timeout of one attempt of an AWS call |
+//! | `AWS_OPERATION_TIMEOUT_MS` | no | `6000` | timeout of an AWS call, retries and backoff included |
+//! | `AWS_MAX_ATTEMPTS` | no | `3` | attempts per AWS call, the first included |
+//!
+//! The `AWS_*` defaults are `ecs_triage_aws::client::ClientSettings::default()`, shared with the
+//! other functions. Region, credentials and endpoint (`AWS_ENDPOINT_URL`) come from the SDK's
+//! standard chain, not from here.
+//!
+//! An empty value counts as unset. Every invalid value is an error that names the variable,
+//! what was expected and what was found, so a misconfigured function fails at init, not on the
+//! first event.
+
+use std::time::Duration;
+
+use ecs_triage_aws::client::ClientSettings;
+use ecs_triage_core::incident::Policy;
+
+/// Everything the responder reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table_name: String,
+    pub topic_arn: String,
+    pub policy: Policy,
+    pub client: ClientSettings,
+}
+
+/// A variable that is missing or does not hold what it should.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {var} is not set: expected {expected}")]
+    Missing {
+        var: &'static str,
+        expected: &'static str,
+    },
+    #[error("environment variable {var}: expected {expected}, found {found:?}")]
+    Invalid {
+        var: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |var: &str| {
+            lookup(var)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let required = |var: &'static str, expected: &'static str| {
+            get(var).ok_or(ConfigError::Missing { var, expected })
+        };
+
+        let table_name = required("TABLE_NAME", "the name of the DynamoDB incidents table")?;
+        let topic_arn = required("TOPIC_ARN", "the ARN of the SNS topic notifications go to")?;
+
+        let defaults = Policy::default();
+        let policy = Policy {
+            notify_at: match get("NOTIFY_AT") {
+                Some(v) => parse_thresholds("NOTIFY_AT", &v)?,
+                None => defaults.notify_at,
+            },
+            repeat_every: optional(&get, "NOTIFY_REPEAT_EVERY", NON_NEGATIVE, parse_u64)?
+                .unwrap_or(defaults.repeat_every),
+            notify_expected: optional(&get, "NOTIFY_EXPECTED", BOOLEAN, parse_bool)?
+                .unwrap_or(defaults.notify_expected),
+            ttl_days: optional(&get, "INCIDENT_TTL_DAYS", POSITIVE_DAYS, parse_positive_u32)?
+                .unwrap_or(defaults.ttl_days),
+            claim_lease_ms: match optional(&get, "CLAIM_LEASE_SECONDS", LEASE_SECONDS, parse_lease)?
+            {
+                Some(ms) => ms,
+                None => defaults.claim_lease_ms,
+            },
+            history_len: defaults.history_len,
+        };
+
+        let mut client = ClientSettings::default();
+        if let Some(d) = optional(&get, "AWS_CONNECT_TIMEOUT_MS", POSITIVE_MS, parse_millis)? {
+            client.connect_timeout = d;
+        }
+        if let Some(d) = optional(&get, "AWS_ATTEMPT_TIMEOUT_MS", POSITIVE_MS, parse_millis)? {
+            client.attempt_timeout = d;
+        }
+        if let Some(d) = optional(&get, "AWS_OPERATION_TIMEOUT_MS", POSITIVE_MS, parse_millis)? {
+            client.operation_timeout = d;
+        }
+        if let Some(n) = optional(
+            &get,
+            "AWS_MAX_ATTEMPTS",
+            POSITIVE_ATTEMPTS,
+            parse_positive_u32,
+        )? {
+            client.max_attempts = n;
+        }
+
+        Ok(Config {
+            table_name,
+            topic_arn,
+            policy,
+            client,
+        })
+    }
+}
+
+const NON_NEGATIVE: &str = "a whole number >= 0";
+const BOOLEAN: &str = "true or false";
+const POSITIVE_DAYS: &str = "a whole number of days >= 1";
+const LEASE_SECONDS: &str = "a whole number of seconds from 1 to 31536000 (a year)";
+const POSITIVE_MS: &str = "a whole number of milliseconds >= 1";
+const POSITIVE_ATTEMPTS: &str = "a whole number of attempts >= 1";
+const THRESHOLDS: &str =
+    "a comma-separated list of ascending whole numbers >= 1, such as 1,5,25,100";
+
+/// Parses an optional variable with `parse`; `None` when unset or empty.
+fn optional<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    expected: &'static str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    match get(var) {
+        None => Ok(None),
+        Some(found) => match parse(&found) {
+            Some(v) => Ok(Some(v)),
+            None => Err(ConfigError::Invalid {
+                var,
+                expected,
+                found,
+            }),
+        },
+    }
+}
+
+fn parse_u64(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
+
+fn parse_positive_u32(s: &str) -> Option<u32> {
+    s.parse().ok().filter(|n| *n >= 1)
+}
+
+fn parse_millis(s: &str) -> Option<Duration> {
+    s.parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .map(Duration::from_millis)
+}
+
+/// Seconds to milliseconds, bounded so the arithmetic on lease deadlines cannot overflow.
+fn parse_lease(s: &str) -> Option<i64> {
+    let secs: i64 = s.parse().ok().filter(|n| (1..=86_400 * 365).contains(n))?;
+    Some(secs * 1000)
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_thresholds(var: &'static str, s: &str) -> Result<Vec<u64>, ConfigError> {
+    let invalid = || ConfigError::Invalid {
+        var,
+        expected: THRESHOLDS,
+        found: s.to_owned(),
+    };
+    let mut out: Vec<u64> = Vec::new();
+    for part in s.split(',') {
+        let n: u64 = part.trim().parse().map_err(|_| invalid())?;
+        if n == 0 || out.last().is_some_and(|last| *last >= n) {
+            return Err(invalid());
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    const REQUIRED: [(&str, &str); 2] = [
+        ("TABLE_NAME", "incidents"),
+        ("TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:alerts"),
+    ];
+
+    fn with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut pairs = REQUIRED.to_vec();
+        pairs.extend_from_slice(extra);
+        Config::from_lookup(lookup(&pairs))
+    }
+
+    #[test]
+    fn only_the_required_variables_give_the_documented_defaults() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.table_name, "incidents");
+        assert_eq!(c.topic_arn, "arn:aws:sns:us-east-1:123456789012:alerts");
+        assert_eq!(c.policy, Policy::default());
+        assert_eq!(c.policy.notify_at, vec![1, 5, 25, 100]);
+        assert_eq!(c.policy.repeat_every, 100);
+        assert!(!c.policy.notify_expected);
+        assert_eq!(c.policy.ttl_days, 30);
+        assert_eq!(c.policy.claim_lease_ms, 60_000);
+        let d = ClientSettings::default();
+        assert_eq!(c.client.connect_timeout, d.connect_timeout);
+        assert_eq!(c.client.attempt_timeout, d.attempt_timeout);
+        assert_eq!(c.client.operation_timeout, d.operation_timeout);
+        assert_eq!(c.client.max_attempts, d.max_attempts);
+    }
+
+    #[test]
+    fn a_missing_table_name_is_named() {
+        let err = Config::from_lookup(lookup(&[("TOPIC_ARN", "arn")])).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Missing {
+                var: "TABLE_NAME",
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("TABLE_NAME is not set"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_topic_arn_counts_as_missing() {
+        let err =
+            Config::from_lookup(lookup(&[("TABLE_NAME", "t"), ("TOPIC_ARN", "  ")])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Missing {
+                    var: "TOPIC_ARN",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn every_tunable_is_read() {
+        let c = with(&[
+            ("NOTIFY_AT", "1, 3,10"),
+            ("NOTIFY_REPEAT_EVERY", "0"),
+            ("NOTIFY_EXPECTED", "TRUE"),
+            ("INCIDENT_TTL_DAYS", "7"),
+            ("CLAIM_LEASE_SECONDS", "15"),
+            ("AWS_CONNECT_TIMEOUT_MS", "1500"),
+            ("AWS_ATTEMPT_TIMEOUT_MS", "2500"),
+            ("AWS_OPERATION_TIMEOUT_MS", "9000"),
+            ("AWS_MAX_ATTEMPTS", "5"),
+        ])
+        .unwrap();
+        assert_eq!(c.policy.notify_at, vec![1, 3, 10]);
+        assert_eq!(c.policy.repeat_every, 0);
+        assert!(c.policy.notify_expected);
+        assert_eq!(c.policy.ttl_days, 7);
+        assert_eq!(c.policy.claim_lease_ms, 15_000);
+        assert_eq!(c.client.connect_timeout, Duration::from_millis(1500));
+        assert_eq!(c.client.attempt_timeout, Duration::from_millis(2500));
+        assert_eq!(c.client.operation_timeout, Duration::from_millis(9000));
+        assert_eq!(c.client.max_attempts, 5);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable_the_expectation_and_the_value() {
+        let cases = [
+            ("NOTIFY_AT", "1,5,5"),
+            ("NOTIFY_AT", "0,1"),
+            ("NOTIFY_AT", "one"),
+            ("NOTIFY_AT", "1,,5"),
+            ("NOTIFY_REPEAT_EVERY", "-1"),
+            ("NOTIFY_EXPECTED", "maybe"),
+            ("INCIDENT_TTL_DAYS", "0"),
+            ("CLAIM_LEASE_SECONDS", "1.5"),
+            ("AWS_CONNECT_TIMEOUT_MS", "0"),
+            ("AWS_ATTEMPT_TIMEOUT_MS", "2s"),
+            ("AWS_OPERATION_TIMEOUT_MS", "-5"),
+            ("AWS_MAX_ATTEMPTS", "0"),
+        ];
+        for (var, value) in cases {
+            let err = with(&[(var, value)]).unwrap_err();
+            let ConfigError::Invalid {
+                var: named, found, ..
+            } = &err
+            else {
+                panic!("{var}={value}: expected Invalid, got {err:?}");
+            };
+            assert_eq!(*named, var);
+            assert_eq!(found, value);
+            let msg = err.to_string();
+            assert!(
+                msg.contains(var) && msg.contains("expected") && msg.contains(value),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_tunable_keeps_its_default() {
+        let c = with(&[("NOTIFY_AT", ""), ("AWS_MAX_ATTEMPTS", " ")]).unwrap();
+        assert_eq!(c.policy.notify_at, vec![1, 5, 25, 100]);
+        assert_eq!(
+            c.client.max_attempts,
+            ClientSettings::default().max_attempts
+        );
+    }
+}

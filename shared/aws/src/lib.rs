@@ -1,0 +1,26 @@
+//! Adapters that implement ecs-triage's ports with the AWS SDK for Rust, one module per service.
+//!
+//! Every adapter maps SDK failures the same way ([`error`]): throttling, 5xx, timeouts and
+//! connection failures are `PortError::Transient`; access denied, missing resources and invalid
+//! requests are `PortError::Permanent`; stored data that does not decode is `PortError::Corrupt`.
+//! Configuration (region, credentials, endpoint) comes only from aws-config's standard chain via
+//! [`client::load_sdk_config`].
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod client;
+pub mod dynamodb;
+mod error;
+pub mod sns;
+
+pub use client::{load_sdk_config, ClientSettings};
+pub use dynamodb::DynamoDbIncidentStore;
+pub use sns::SnsNotifier;

@@ -1,0 +1,346 @@
+//! The local AWS emulator for this test binary, and clients pointed at it.
+//!
+//! The first test that asks for [`emulator()`] runs `scripts/emulator start` (which starts moto,
+//! or reuses the repo's running one, and creates the table, topic and queues idempotently); every
+//! other test waits for that and shares the result. If the emulator cannot start, every test
+//! fails with the script's reason: these tests never skip.
+//!
+//! **Lifecycle: the emulator is left running when the tests end.** A Rust test binary has no
+//! hook that runs after its last test, and the next run (or a concurrently running test binary,
+//! or the demo) reuses the server in about 0.5 s instead of 3. Stop it with
+//! `scripts/emulator stop`.
+//!
+//! **Isolation:** tests run in parallel and never reset the emulator. Each test works in its
+//! own namespace ([`namespace`], used as the cluster name, so its messages on the shared topic
+//! can be told apart) and on **its own table** ([`Emulator::isolated_store`], created with the
+//! emulator table's schema, read from DescribeTable). One shared table is not safe under
+//! moto 5.2.5: a cancelled TransactWriteItems restores a deep copy of every table it names taken
+//! when the transaction began (`moto/dynamodb/models/__init__.py`, `transact_write_items`), and
+//! moto_server handles requests on concurrent threads, so a conflict in one test silently undid
+//! other tests' writes to the same table. The per-test tables are left behind; moto keeps them
+//! in memory until it stops.
+//!
+//! Clients get the endpoint, region and dummy credentials set on the config loader, not through
+//! the process environment, with the production timeouts and retries
+//! ([`ecs_triage_aws::client::config_loader`]).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{BillingMode, GlobalSecondaryIndex};
+use ecs_triage_aws::client::{config_loader, ClientSettings};
+use ecs_triage_aws::{DynamoDbIncidentStore, SnsNotifier};
+use serde::Deserialize;
+
+/// What `scripts/emulator start` printed: where the emulator is and what it created.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    pub endpoint: String,
+    pub region: String,
+    pub table: String,
+    pub topic_arn: String,
+    /// The SQS queue subscribed to the topic (raw delivery off: bodies are SNS envelopes).
+    pub tap_queue_url: String,
+}
+
+static EMULATOR: OnceLock<Result<Emulator, String>> = OnceLock::new();
+
+/// The running emulator; starts it on first use. Panics (fails the test) if it cannot start.
+pub fn emulator() -> &'static Emulator {
+    match EMULATOR.get_or_init(start) {
+        Ok(emulator) => emulator,
+        Err(why) => panic!("the AWS emulator is not available, so this test cannot run: {why}"),
+    }
+}
+
+pub fn repo_root() -> PathBuf {
+    // CARGO_MANIFEST_DIR is <repo>/tests.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
+}
+
+fn start() -> Result<Emulator, String> {
+    let script = repo_root().join("scripts").join("emulator");
+    let begun = Instant::now();
+    let output = Command::new(&script)
+        .arg("start")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not run `{} start`: {e}", script.display()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!(
+            "`{} start` failed ({}); it said:\n{stderr}",
+            script.display(),
+            output.status
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let vars = parse_env(&stdout);
+    let get = |key: &str| {
+        vars.get(key).cloned().ok_or_else(|| {
+            let mut found: Vec<&String> = vars.keys().collect();
+            found.sort();
+            format!("expected `{key}=…` in the output of `{} start`, found keys {found:?}; stdout:\n{stdout}\nstderr:\n{stderr}", script.display())
+        })
+    };
+    let emulator = Emulator {
+        endpoint: get("AWS_ENDPOINT_URL")?,
+        region: get("AWS_REGION")?,
+        table: get("TABLE_NAME")?,
+        topic_arn: get("TOPIC_ARN")?,
+        tap_queue_url: get("QUEUE_URL")?,
+    };
+    eprintln!(
+        "emulator ready at {} after {:.1?}",
+        emulator.endpoint,
+        begun.elapsed()
+    );
+    Ok(emulator)
+}
+
+/// `KEY=value` lines, values possibly shell-quoted by Python's `shlex.quote` (single quotes,
+/// with `'"'"'` for a quote inside).
+fn parse_env(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .filter(|(key, _)| {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(|(key, value)| (key.to_owned(), unquote(value.trim())))
+        .collect()
+}
+
+fn unquote(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => out.extend(chars.by_ref().take_while(|&c| c != '\'')),
+            '"' => out.extend(chars.by_ref().take_while(|&c| c != '"')),
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A name no other test (in this run or an earlier one) uses, e.g. `it-record-18c2f…-3`.
+pub fn namespace(test: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    format!(
+        "it-{test}-{now:x}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// SDK configuration for `endpoint` with `settings`, the emulator's region and dummy
+/// credentials, set explicitly on the loader.
+pub async fn sdk_config_at(endpoint: &str, settings: &ClientSettings) -> SdkConfig {
+    let region = EMULATOR
+        .get()
+        .and_then(|e| e.as_ref().ok())
+        .map_or_else(|| "us-east-1".to_owned(), |e| e.region.clone());
+    config_loader(settings)
+        .endpoint_url(endpoint)
+        .region(Region::new(region))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "ecs-triage-integration-tests",
+        ))
+        .load()
+        .await
+}
+
+impl Emulator {
+    /// SDK configuration for the emulator with the production settings.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        sdk_config_at(&self.endpoint, &ClientSettings::default()).await
+    }
+
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk_config().await)
+    }
+
+    /// The adapter under test, on a new table of its own with the emulator table's key schema
+    /// and indexes (see the module doc for why not the shared table).
+    pub async fn isolated_store(&self, test: &str) -> DynamoDbIncidentStore {
+        let ddb = self.dynamodb().await;
+        let template = ddb
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "DescribeTable {} failed: {}",
+                    self.table,
+                    DisplayErrorContext(&e)
+                )
+            })
+            .table
+            .unwrap_or_else(|| panic!("DescribeTable {} returned no table", self.table));
+        let indexes = template
+            .global_secondary_indexes()
+            .iter()
+            .map(|g| {
+                GlobalSecondaryIndex::builder()
+                    .set_index_name(g.index_name().map(str::to_owned))
+                    .set_key_schema(Some(g.key_schema().to_vec()))
+                    .set_projection(g.projection().cloned())
+                    .build()
+                    .expect("the template's index is complete")
+            })
+            .collect();
+        let name = namespace(test);
+        ddb.create_table()
+            .table_name(&name)
+            .set_key_schema(Some(template.key_schema().to_vec()))
+            .set_attribute_definitions(Some(template.attribute_definitions().to_vec()))
+            .set_global_secondary_indexes(Some(indexes))
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateTable {name} failed: {}", DisplayErrorContext(&e)));
+        DynamoDbIncidentStore::new(ddb, name)
+    }
+
+    /// The adapter under test, on the emulator's topic.
+    pub async fn notifier(&self) -> SnsNotifier {
+        SnsNotifier::new(
+            aws_sdk_sns::Client::new(&self.sdk_config().await),
+            &self.topic_arn,
+        )
+    }
+
+    /// Receives the tap queue's SNS envelopes whose `cluster` message attribute is `cluster`
+    /// (tests publish under their own namespace), deleting them, until `want` arrived or
+    /// `within` passed. Other tests' envelopes are held invisible meanwhile and released at
+    /// the end, so a concurrent test still gets its own.
+    pub async fn drain_tap(
+        &self,
+        cluster: &str,
+        want: usize,
+        within: Duration,
+    ) -> Vec<SnsEnvelope> {
+        let sqs = self.sqs().await;
+        let deadline = Instant::now() + within;
+        let mut mine = Vec::new();
+        let mut others = Vec::new();
+        while mine.len() < want && Instant::now() < deadline {
+            let out = sqs
+                .receive_message()
+                .queue_url(&self.tap_queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .visibility_timeout(i32::try_from(within.as_secs() + 5).unwrap_or(60))
+                .send()
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "ReceiveMessage on the tap queue {} failed: {}",
+                        self.tap_queue_url,
+                        DisplayErrorContext(&e)
+                    )
+                });
+            for message in out.messages() {
+                let body = message.body().unwrap_or_default();
+                let handle = message.receipt_handle().unwrap_or_default().to_owned();
+                match serde_json::from_str::<SnsEnvelope>(body) {
+                    Ok(envelope) if envelope.attribute("cluster") == Some(cluster) => {
+                        sqs.delete_message()
+                            .queue_url(&self.tap_queue_url)
+                            .receipt_handle(handle)
+                            .send()
+                            .await
+                            .expect("DeleteMessage on the tap queue");
+                        mine.push(envelope);
+                    }
+                    _ => others.push(handle),
+                }
+            }
+        }
+        for handle in others {
+            // Best effort: if this fails, the message reappears when its visibility times out.
+            let _ = sqs
+                .change_message_visibility()
+                .queue_url(&self.tap_queue_url)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await;
+        }
+        mine
+    }
+}
+
+/// The JSON body SNS delivers to an SQS subscriber when raw delivery is off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnsEnvelope {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub message_id: String,
+    pub topic_arn: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub message: String,
+    #[serde(default)]
+    pub message_attributes: HashMap<String, EnvelopeAttribute>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnvelopeAttribute {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub value: String,
+}
+
+impl SnsEnvelope {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.message_attributes.get(name).map(|a| a.value.as_str())
+    }
+}
+
+/// A loopback port nothing listens on: connections to it are refused at once.
+pub fn closed_port_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_scripts_output_quoted_or_not() {
+        let vars = parse_env("AWS_ENDPOINT_URL=http://127.0.0.1:40629\nTABLE_NAME='odd name'\nX='it'\"'\"'s'\nnot a line\nexport AWS_ENDPOINT_URL TABLE_NAME X\n");
+        assert_eq!(vars["AWS_ENDPOINT_URL"], "http://127.0.0.1:40629");
+        assert_eq!(vars["TABLE_NAME"], "odd name");
+        assert_eq!(vars["X"], "it's");
+        assert_eq!(vars.len(), 3);
+    }
+}
