@@ -11,6 +11,9 @@ pub struct Text(String);
 
 impl Text {
     pub fn new(raw: &str) -> Text {
+        if raw.is_ascii() {
+            return Text(Self::fold_ascii(raw.as_bytes()));
+        }
         let mut out = String::with_capacity(raw.len());
         let mut last_space = true;
         for c in raw.chars() {
@@ -40,6 +43,33 @@ impl Text {
             out.pop();
         }
         Text(out)
+    }
+
+    /// The common case, byte by byte: ECS and Docker messages are ASCII.
+    fn fold_ascii(raw: &[u8]) -> String {
+        let mut out = Vec::with_capacity(raw.len());
+        let mut last_space = true;
+        for &b in raw {
+            let b = match b {
+                b'`' => b'\'',
+                b if b.is_ascii_whitespace() || b.is_ascii_control() => b' ',
+                b => b.to_ascii_lowercase(),
+            };
+            if b == b' ' {
+                if last_space {
+                    continue;
+                }
+                last_space = true;
+            } else {
+                last_space = false;
+            }
+            out.push(b);
+        }
+        if out.last() == Some(&b' ') {
+            out.pop();
+        }
+        // Only ASCII bytes were pushed.
+        String::from_utf8(out).unwrap_or_default()
     }
 
     pub fn as_str(&self) -> &str {
@@ -172,6 +202,18 @@ mod tests {
     fn folds_case_quotes_and_whitespace() {
         let t = Text::new("The task can\u{2019}t  pull\n the image: \u{201c}X\u{201d}\u{0007}");
         assert_eq!(t.as_str(), "the task can't pull the image: \"x\"");
+    }
+
+    #[test]
+    fn the_ascii_fast_path_folds_like_the_general_one() {
+        for raw in ["  Task  Failed\tELB\r\n`x` ", "A\u{7}B", "", "   "] {
+            let general: String = {
+                let mut s = Text::new(&format!("{raw}\u{e9}")).0;
+                s.truncate(s.len().saturating_sub(2));
+                s.trim_end().to_owned()
+            };
+            assert_eq!(Text::new(raw).0, general, "{raw:?}");
+        }
     }
 
     #[test]

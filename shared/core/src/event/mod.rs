@@ -121,74 +121,162 @@ impl ParseError {
     }
 }
 
-/// The envelope with the detail left unparsed until the detail-type says what it is. (Not
-/// `#[serde(flatten)]`: flatten cannot hand a `RawValue` through.)
-#[derive(Deserialize)]
-struct RawEvent<'a> {
-    #[serde(default)]
-    version: Option<String>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default, rename = "detail-type")]
-    detail_type: Option<String>,
-    #[serde(default)]
-    source: Option<String>,
-    #[serde(default)]
-    account: Option<String>,
-    #[serde(default)]
-    time: Option<String>,
-    #[serde(default)]
-    region: Option<String>,
-    #[serde(default, deserialize_with = "lenient::vec_or_null")]
-    resources: Vec<String>,
-    #[serde(borrow, default)]
-    detail: Option<&'a RawValue>,
+/// Parses one EventBridge event from raw bytes (the Lambda payload), in one pass: EventBridge
+/// writes `source` and `detail-type` before `detail`, so the detail is deserialized straight into
+/// its type. (A detail that comes first is kept as raw JSON and parsed afterwards.)
+pub fn parse_event(bytes: &[u8]) -> Result<EcsEvent, ParseError> {
+    let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
+    if first != Some(b'{') {
+        // Error path only: say whether it is not JSON at all, or JSON of the wrong kind.
+        let value: &RawValue = serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))?;
+        return Err(ParseError::NotAnObject { found: json_kind(value.get().bytes().next()) });
+    }
+    let stage = std::cell::Cell::new(Stage::Envelope);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde::de::DeserializeSeed::deserialize(one_pass::Seed { stage: &stage }, &mut de)
+        .and_then(|p| de.end().map(|()| p));
+    match parsed {
+        Ok(one_pass::Parsed { envelope, detail: one_pass::Detail::Typed(event) }) => {
+            check_source(&envelope)?;
+            Ok(event.with_envelope(envelope))
+        }
+        Ok(one_pass::Parsed { envelope, detail: one_pass::Detail::Raw(raw) }) => envelope_to_event(envelope, raw),
+        Err(e) => Err(match stage.take() {
+            Stage::Detail(detail_type) => ParseError::BadDetail { detail_type, message: e.to_string() },
+            Stage::Envelope if e.is_syntax() || e.is_eof() => ParseError::from_json(&e),
+            Stage::Envelope => ParseError::BadDetail { detail_type: "EventBridge envelope".into(), message: e.to_string() },
+        }),
+    }
 }
 
-/// Parses one EventBridge event from raw bytes (the Lambda payload).
-pub fn parse_event(bytes: &[u8]) -> Result<EcsEvent, ParseError> {
-    let value: &RawValue = serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))?;
-    parse_event_raw(value)
+/// Where the one-pass parser was when it failed, so the error names the right part.
+#[derive(Debug, Default)]
+enum Stage {
+    #[default]
+    Envelope,
+    Detail(String),
+}
+
+mod one_pass {
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use serde_json::value::RawValue;
+    use std::cell::Cell;
+    use std::fmt;
+
+    use super::{
+        DeploymentStateChange, EcsEvent, Envelope, ServiceAction, Stage, TaskStateChange,
+        DEPLOYMENT_STATE_CHANGE, SERVICE_ACTION, SOURCE_ECS, TASK_STATE_CHANGE,
+    };
+
+    pub(super) enum Detail<'a> {
+        /// Parsed in place (its envelope filled in afterwards).
+        Typed(Typed),
+        /// Not parsed yet: the detail came before `source`/`detail-type`, or is not ours.
+        Raw(Option<&'a RawValue>),
+    }
+
+    pub(super) enum Typed {
+        Task(Box<TaskStateChange>),
+        Service(ServiceAction),
+        Deployment(DeploymentStateChange),
+    }
+
+    impl Typed {
+        pub(super) fn with_envelope(self, envelope: Envelope) -> EcsEvent {
+            match self {
+                Typed::Task(detail) => EcsEvent::TaskStateChange { envelope, detail },
+                Typed::Service(detail) => EcsEvent::ServiceAction { envelope, detail },
+                Typed::Deployment(detail) => EcsEvent::DeploymentStateChange { envelope, detail },
+            }
+        }
+    }
+
+    pub(super) struct Parsed<'a> {
+        pub envelope: Envelope,
+        pub detail: Detail<'a>,
+    }
+
+    pub(super) struct Seed<'s> {
+        pub stage: &'s Cell<Stage>,
+    }
+
+    impl<'de, 's> DeserializeSeed<'de> for Seed<'s> {
+        type Value = Parsed<'de>;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de, 's> Visitor<'de> for Seed<'s> {
+        type Value = Parsed<'de>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an EventBridge event object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut envelope = Envelope::default();
+            let mut detail = Detail::Raw(None);
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "version" => envelope.version = map.next_value()?,
+                    "id" => envelope.id = map.next_value()?,
+                    "detail-type" => envelope.detail_type = map.next_value()?,
+                    "source" => envelope.source = map.next_value()?,
+                    "account" => envelope.account = map.next_value()?,
+                    "time" => envelope.time = map.next_value()?,
+                    "region" => envelope.region = map.next_value()?,
+                    "resources" => {
+                        envelope.resources = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default()
+                    }
+                    "detail" => {
+                        let ours = envelope.source.as_deref() == Some(SOURCE_ECS);
+                        let kind = envelope.detail_type.as_deref().filter(|_| ours);
+                        let typed = match kind {
+                            Some(TASK_STATE_CHANGE | SERVICE_ACTION | DEPLOYMENT_STATE_CHANGE) => kind,
+                            _ => None,
+                        };
+                        detail = match typed {
+                            Some(dt) => {
+                                self.stage.set(Stage::Detail(dt.to_owned()));
+                                let t = match dt {
+                                    TASK_STATE_CHANGE => Typed::Task(map.next_value()?),
+                                    SERVICE_ACTION => Typed::Service(map.next_value()?),
+                                    _ => Typed::Deployment(map.next_value()?),
+                                };
+                                self.stage.set(Stage::Envelope);
+                                Detail::Typed(t)
+                            }
+                            None => Detail::Raw(Some(map.next_value::<&'de RawValue>()?)),
+                        };
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(Parsed { envelope, detail })
+        }
+    }
+}
+
+fn check_source(envelope: &Envelope) -> Result<(), ParseError> {
+    match envelope.source.as_deref() {
+        Some(SOURCE_ECS) => Ok(()),
+        Some(other) => Err(ParseError::NotEcs { found: other.to_owned() }),
+        None => Err(ParseError::MissingField { field: "source" }),
+    }
 }
 
 pub(crate) fn parse_event_raw(value: &RawValue) -> Result<EcsEvent, ParseError> {
-    let json = value.get();
-    let first = json.trim_start().as_bytes().first().copied();
-    if first != Some(b'{') {
-        return Err(ParseError::NotAnObject {
-            found: json_kind(first),
-        });
-    }
-    let raw: RawEvent<'_> = serde_json::from_str(json).map_err(|e| ParseError::BadDetail {
-        detail_type: "EventBridge envelope".into(),
-        message: e.to_string(),
-    })?;
-    let envelope = Envelope {
-        version: raw.version,
-        id: raw.id,
-        detail_type: raw.detail_type,
-        source: raw.source,
-        account: raw.account,
-        time: raw.time,
-        region: raw.region,
-        resources: raw.resources,
-    };
-    envelope_to_event(envelope, raw.detail)
+    parse_event(value.get().as_bytes())
 }
 
 fn envelope_to_event(
     envelope: Envelope,
     detail: Option<&RawValue>,
 ) -> Result<EcsEvent, ParseError> {
-    match envelope.source.as_deref() {
-        Some(SOURCE_ECS) => {}
-        Some(other) => {
-            return Err(ParseError::NotEcs {
-                found: other.to_owned(),
-            })
-        }
-        None => return Err(ParseError::MissingField { field: "source" }),
-    }
+    check_source(&envelope)?;
     let detail_type = envelope
         .detail_type
         .clone()
