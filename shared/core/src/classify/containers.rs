@@ -36,7 +36,10 @@ const SIDECARS: &[&str] = &[
 
 pub fn is_sidecar(name: &str) -> bool {
     let n = name.as_bytes();
-    SIDECARS.iter().any(|s| n.windows(s.len()).any(|w| w.eq_ignore_ascii_case(s.as_bytes())))
+    SIDECARS.iter().any(|s| {
+        n.windows(s.len())
+            .any(|w| w.eq_ignore_ascii_case(s.as_bytes()))
+    })
 }
 
 /// Exit codes that a container gets when ECS stops it: SIGTERM (143) and SIGKILL (137).

@@ -128,23 +128,38 @@ pub fn parse_event(bytes: &[u8]) -> Result<EcsEvent, ParseError> {
     let first = bytes.iter().copied().find(|b| !b.is_ascii_whitespace());
     if first != Some(b'{') {
         // Error path only: say whether it is not JSON at all, or JSON of the wrong kind.
-        let value: &RawValue = serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))?;
-        return Err(ParseError::NotAnObject { found: json_kind(value.get().bytes().next()) });
+        let value: &RawValue =
+            serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))?;
+        return Err(ParseError::NotAnObject {
+            found: json_kind(value.get().bytes().next()),
+        });
     }
     let stage = std::cell::Cell::new(Stage::Envelope);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = serde::de::DeserializeSeed::deserialize(one_pass::Seed { stage: &stage }, &mut de)
         .and_then(|p| de.end().map(|()| p));
     match parsed {
-        Ok(one_pass::Parsed { envelope, detail: one_pass::Detail::Typed(event) }) => {
+        Ok(one_pass::Parsed {
+            envelope,
+            detail: one_pass::Detail::Typed(event),
+        }) => {
             check_source(&envelope)?;
-            Ok(event.with_envelope(envelope))
+            Ok((*event).with_envelope(envelope))
         }
-        Ok(one_pass::Parsed { envelope, detail: one_pass::Detail::Raw(raw) }) => envelope_to_event(envelope, raw),
+        Ok(one_pass::Parsed {
+            envelope,
+            detail: one_pass::Detail::Raw(raw),
+        }) => envelope_to_event(envelope, raw),
         Err(e) => Err(match stage.take() {
-            Stage::Detail(detail_type) => ParseError::BadDetail { detail_type, message: e.to_string() },
+            Stage::Detail(detail_type) => ParseError::BadDetail {
+                detail_type,
+                message: e.to_string(),
+            },
             Stage::Envelope if e.is_syntax() || e.is_eof() => ParseError::from_json(&e),
-            Stage::Envelope => ParseError::BadDetail { detail_type: "EventBridge envelope".into(), message: e.to_string() },
+            Stage::Envelope => ParseError::BadDetail {
+                detail_type: "EventBridge envelope".into(),
+                message: e.to_string(),
+            },
         }),
     }
 }
@@ -170,7 +185,7 @@ mod one_pass {
 
     pub(super) enum Detail<'a> {
         /// Parsed in place (its envelope filled in afterwards).
-        Typed(Typed),
+        Typed(Box<Typed>),
         /// Not parsed yet: the detail came before `source`/`detail-type`, or is not ours.
         Raw(Option<&'a RawValue>),
     }
@@ -227,13 +242,16 @@ mod one_pass {
                     "time" => envelope.time = map.next_value()?,
                     "region" => envelope.region = map.next_value()?,
                     "resources" => {
-                        envelope.resources = map.next_value::<Option<Vec<String>>>()?.unwrap_or_default()
+                        envelope.resources =
+                            map.next_value::<Option<Vec<String>>>()?.unwrap_or_default()
                     }
                     "detail" => {
                         let ours = envelope.source.as_deref() == Some(SOURCE_ECS);
                         let kind = envelope.detail_type.as_deref().filter(|_| ours);
                         let typed = match kind {
-                            Some(TASK_STATE_CHANGE | SERVICE_ACTION | DEPLOYMENT_STATE_CHANGE) => kind,
+                            Some(TASK_STATE_CHANGE | SERVICE_ACTION | DEPLOYMENT_STATE_CHANGE) => {
+                                kind
+                            }
                             _ => None,
                         };
                         detail = match typed {
@@ -245,7 +263,7 @@ mod one_pass {
                                     _ => Typed::Deployment(map.next_value()?),
                                 };
                                 self.stage.set(Stage::Envelope);
-                                Detail::Typed(t)
+                                Detail::Typed(Box::new(t))
                             }
                             None => Detail::Raw(Some(map.next_value::<&'de RawValue>()?)),
                         };
@@ -263,7 +281,9 @@ mod one_pass {
 fn check_source(envelope: &Envelope) -> Result<(), ParseError> {
     match envelope.source.as_deref() {
         Some(SOURCE_ECS) => Ok(()),
-        Some(other) => Err(ParseError::NotEcs { found: other.to_owned() }),
+        Some(other) => Err(ParseError::NotEcs {
+            found: other.to_owned(),
+        }),
         None => Err(ParseError::MissingField { field: "source" }),
     }
 }
