@@ -84,11 +84,8 @@ impl Config {
                 .unwrap_or(defaults.notify_expected),
             ttl_days: optional(&get, "INCIDENT_TTL_DAYS", POSITIVE_DAYS, parse_positive_u32)?
                 .unwrap_or(defaults.ttl_days),
-            claim_lease_ms: match optional(&get, "CLAIM_LEASE_SECONDS", LEASE_SECONDS, parse_lease)?
-            {
-                Some(ms) => ms,
-                None => defaults.claim_lease_ms,
-            },
+            claim_lease_ms: optional(&get, "CLAIM_LEASE_SECONDS", LEASE_SECONDS, parse_lease)?
+                .unwrap_or(defaults.claim_lease_ms),
             history_len: defaults.history_len,
         };
 

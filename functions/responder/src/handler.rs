@@ -362,10 +362,7 @@ mod tests {
     #[tokio::test]
     async fn an_expected_stop_is_recorded_without_a_message() {
         let w = World::new();
-        let outcome = w
-            .send(&sample("task-stopped-deployment-replaced-exit-137.json"))
-            .await
-            .unwrap();
+        let outcome = w.send(&sample("task-stopped-scale-in.json")).await.unwrap();
         assert_eq!(outcome.action, Action::Recorded);
         assert!(outcome.notified.is_empty());
         assert!(w.notifier.sent().is_empty());

@@ -16,11 +16,25 @@
     )
 )]
 
+pub mod autoscaling;
 pub mod client;
 pub mod dynamodb;
+pub mod ec2;
+pub mod ecr;
+pub mod ecs;
+pub mod elbv2;
 mod error;
+pub mod iam;
+pub mod logs;
 pub mod sns;
 
+pub use autoscaling::AutoScalingAdapter;
 pub use client::{load_sdk_config, ClientSettings};
 pub use dynamodb::DynamoDbIncidentStore;
+pub use ec2::Ec2Adapter;
+pub use ecr::EcrAdapter;
+pub use ecs::EcsAdapter;
+pub use elbv2::Elbv2Adapter;
+pub use iam::IamAdapter;
+pub use logs::LogsAdapter;
 pub use sns::SnsNotifier;

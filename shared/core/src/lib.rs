@@ -14,12 +14,15 @@
 )]
 
 pub mod classify;
+pub mod diagnose;
 pub mod event;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fakes;
+pub mod iam;
 pub mod image;
 pub mod incident;
 pub mod ports;
+pub mod redact;
 pub mod render;
 pub mod respond;
 pub mod taxonomy;

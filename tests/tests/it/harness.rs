@@ -168,10 +168,72 @@ pub async fn sdk_config_at(endpoint: &str, settings: &ClientSettings) -> SdkConf
         .await
 }
 
+/// Client settings for the emulator. It serves one request at a time (scripts/lib/
+/// moto_serial.py), so while other tests seed large worlds a request can wait in line far longer
+/// than AWS would take; the production timeouts would then retry non-idempotent requests
+/// (CreateTable, Publish). The tests of timeouts themselves set their own settings.
+pub fn emulator_settings() -> ClientSettings {
+    ClientSettings {
+        attempt_timeout: Duration::from_secs(30),
+        operation_timeout: Duration::from_secs(90),
+        ..ClientSettings::default()
+    }
+}
+
+/// Per-test tap queues, by cluster (see [`Emulator::tap`]).
+static TAPS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
 impl Emulator {
-    /// SDK configuration for the emulator with the production settings.
+    /// SDK configuration for the emulator (see [`emulator_settings`]).
     pub async fn sdk_config(&self) -> SdkConfig {
-        sdk_config_at(&self.endpoint, &ClientSettings::default()).await
+        sdk_config_at(&self.endpoint, &emulator_settings()).await
+    }
+
+    /// Subscribes a queue of this test's own to the topic, with a filter policy on the
+    /// `cluster` message attribute, so concurrent tests never see (or hide) each other's
+    /// messages. Call before publishing; [`Emulator::drain_tap`] then reads it.
+    pub async fn tap(&self, cluster: &str) {
+        let sqs = self.sqs().await;
+        let name = short_name("tap", cluster);
+        let url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateQueue {name} failed: {}", DisplayErrorContext(&e)))
+            .queue_url
+            .unwrap_or_else(|| panic!("CreateQueue {name} returned no URL"));
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "GetQueueAttributes {name} failed: {}",
+                    DisplayErrorContext(&e)
+                )
+            })
+            .attributes
+            .and_then(|a| {
+                a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("GetQueueAttributes {name} returned no QueueArn"));
+        let filter = serde_json::json!({ "cluster": [cluster] }).to_string();
+        aws_sdk_sns::Client::new(&self.sdk_config().await)
+            .subscribe()
+            .topic_arn(&self.topic_arn)
+            .protocol("sqs")
+            .endpoint(&arn)
+            .attributes("FilterPolicy", filter)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("Subscribe {name} failed: {}", DisplayErrorContext(&e)));
+        TAPS.lock()
+            .expect("taps lock")
+            .push((cluster.to_owned(), url));
     }
 
     pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
@@ -180,6 +242,34 @@ impl Emulator {
 
     pub async fn sqs(&self) -> aws_sdk_sqs::Client {
         aws_sdk_sqs::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn ec2(&self) -> aws_sdk_ec2::Client {
+        aws_sdk_ec2::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn ecr(&self) -> aws_sdk_ecr::Client {
+        aws_sdk_ecr::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.sdk_config().await)
     }
 
     /// The adapter under test, on a new table of its own with the emulator table's key schema
@@ -233,62 +323,52 @@ impl Emulator {
         )
     }
 
-    /// Receives the tap queue's SNS envelopes whose `cluster` message attribute is `cluster`
-    /// (tests publish under their own namespace), deleting them, until `want` arrived or
-    /// `within` passed. Other tests' envelopes are held invisible meanwhile and released at
-    /// the end, so a concurrent test still gets its own.
+    /// Receives (and deletes) the SNS envelopes published for `cluster` from the queue that
+    /// [`Emulator::tap`] subscribed for it, until `want` arrived or `within` passed.
     pub async fn drain_tap(
         &self,
         cluster: &str,
         want: usize,
         within: Duration,
     ) -> Vec<SnsEnvelope> {
+        let url = TAPS
+            .lock()
+            .expect("taps lock")
+            .iter()
+            .find(|(c, _)| c == cluster)
+            .map(|(_, u)| u.clone())
+            .unwrap_or_else(|| {
+                panic!("no tap queue for {cluster}: call emulator().tap(cluster) before publishing")
+            });
         let sqs = self.sqs().await;
         let deadline = Instant::now() + within;
         let mut mine = Vec::new();
-        let mut others = Vec::new();
         while mine.len() < want && Instant::now() < deadline {
             let out = sqs
                 .receive_message()
-                .queue_url(&self.tap_queue_url)
+                .queue_url(&url)
                 .max_number_of_messages(10)
                 .wait_time_seconds(1)
-                .visibility_timeout(i32::try_from(within.as_secs() + 5).unwrap_or(60))
                 .send()
                 .await
                 .unwrap_or_else(|e| {
                     panic!(
-                        "ReceiveMessage on the tap queue {} failed: {}",
-                        self.tap_queue_url,
+                        "ReceiveMessage on {url} failed: {}",
                         DisplayErrorContext(&e)
                     )
                 });
             for message in out.messages() {
                 let body = message.body().unwrap_or_default();
-                let handle = message.receipt_handle().unwrap_or_default().to_owned();
-                match serde_json::from_str::<SnsEnvelope>(body) {
-                    Ok(envelope) if envelope.attribute("cluster") == Some(cluster) => {
-                        sqs.delete_message()
-                            .queue_url(&self.tap_queue_url)
-                            .receipt_handle(handle)
-                            .send()
-                            .await
-                            .expect("DeleteMessage on the tap queue");
-                        mine.push(envelope);
-                    }
-                    _ => others.push(handle),
-                }
+                let envelope: SnsEnvelope = serde_json::from_str(body)
+                    .unwrap_or_else(|e| panic!("not an SNS envelope ({e}): {body}"));
+                sqs.delete_message()
+                    .queue_url(&url)
+                    .receipt_handle(message.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("DeleteMessage on the tap queue");
+                mine.push(envelope);
             }
-        }
-        for handle in others {
-            // Best effort: if this fails, the message reappears when its visibility times out.
-            let _ = sqs
-                .change_message_visibility()
-                .queue_url(&self.tap_queue_url)
-                .receipt_handle(handle)
-                .visibility_timeout(0)
-                .send()
-                .await;
         }
         mine
     }
@@ -321,6 +401,34 @@ impl SnsEnvelope {
     pub fn attribute(&self, name: &str) -> Option<&str> {
         self.message_attributes.get(name).map(|a| a.value.as_str())
     }
+}
+
+/// The value of an SDK call that builds a test's world; a failure fails the test with the SDK's
+/// whole error chain and what the call was for.
+pub fn seeded<T, E: std::error::Error + 'static>(what: &str, result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| {
+        panic!(
+            "seeding the emulator failed ({what}): {}",
+            DisplayErrorContext(&e)
+        )
+    })
+}
+
+/// A short name unique to `namespace`, for resources whose names are limited (target groups:
+/// 32 characters), e.g. `tg-9f0c2b1d4e5a6f70`.
+pub fn short_name(prefix: &str, namespace: &str) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    namespace.hash(&mut h);
+    format!("{prefix}-{:016x}", h.finish())
+}
+
+/// Milliseconds since the epoch, now. CloudWatch Logs (and the emulator) drop events older than
+/// 14 days, so log tests write events around the present.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A loopback port nothing listens on: connections to it are refused at once.

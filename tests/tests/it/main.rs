@@ -3,7 +3,15 @@
 //! lifecycle and how tests share it.
 
 mod dynamodb_store;
+mod enrich_autoscaling;
+mod enrich_ec2;
+mod enrich_ecr;
+mod enrich_ecs;
+mod enrich_elbv2;
+mod enrich_iam;
+mod enrich_logs;
 mod fixtures;
 mod harness;
 mod pipeline;
+mod responder_e2e;
 mod sns_notifier;

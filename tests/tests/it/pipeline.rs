@@ -16,6 +16,7 @@ use crate::harness::{emulator, namespace, repo_root};
 async fn a_redelivered_stop_is_recorded_once_and_announced_once() {
     let emu = emulator();
     let cluster = namespace("pipeline");
+    emu.tap(&cluster).await;
     let sample = std::fs::read_to_string(repo_root().join("events/task-stopped-oom.json"))
         .expect("events/task-stopped-oom.json");
     let event = parse_event(sample.replace("payments-prod", &cluster).as_bytes())

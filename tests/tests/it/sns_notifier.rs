@@ -15,6 +15,7 @@ use crate::harness::{closed_port_endpoint, emulator, namespace, sdk_config_at};
 async fn a_notification_reaches_the_queue_as_chat_json_with_subject_and_attributes() {
     let emu = emulator();
     let cluster = namespace("publish");
+    emu.tap(&cluster).await;
     let incident = stop(&oom(&cluster, "web", "task-1"), NOW_MS, None).incident;
     let note = render::notification(&incident, NotificationKind::Opened, NOW_MS);
 

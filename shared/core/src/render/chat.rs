@@ -26,11 +26,11 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
             chat(&w.name, 80)
         ),
         _ => format!(
-            "{icon} {} on {}/{} ({} stops)",
+            "{icon} {} on {}/{} ({})",
             inc.key.category.label(),
             chat(&w.cluster, 60),
             chat(&w.name, 80),
-            inc.count
+            super::stops(inc.count)
         ),
     };
     let description = match what {
@@ -49,8 +49,8 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
                 d.push_str(&format!(" Reason: {}", chat(&e.value, 400)));
             }
             d.push_str(&format!(
-                " ({} since {}, confidence {})",
-                inc.count,
+                " {} since {}; confidence {}.",
+                super::stops(inc.count),
                 format_rfc3339_ms(inc.first_seen_ms),
                 c.confidence
             ));

@@ -18,7 +18,7 @@ pub fn subject(inc: &Incident, what: NotificationKind) -> String {
     };
     let count = match what {
         NotificationKind::Opened if inc.count <= 1 => String::new(),
-        _ => format!(" ({} stops)", inc.count),
+        _ => format!(" ({})", super::stops(inc.count)),
     };
     sns_subject(&format!(
         "[ecs-triage] {head} {}: {}/{}{count}",

@@ -21,6 +21,15 @@ pub fn notification(incident: &Incident, what: NotificationKind, now_ms: i64) ->
     }
 }
 
+/// "1 stop", "5 stops".
+pub(crate) fn stops(count: u64) -> String {
+    if count == 1 {
+        "1 stop".to_owned()
+    } else {
+        format!("{count} stops")
+    }
+}
+
 /// `severity`, `category`, `cluster`, `service` (the workload name), for filter policies. SNS
 /// rejects empty attribute values, so missing ones are `-`.
 pub fn attributes(incident: &Incident) -> Vec<(String, String)> {

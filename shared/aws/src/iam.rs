@@ -1,0 +1,307 @@
+//! [`IamReader`] on IAM: a role's trust policy and every permission policy that applies to it
+//! (inline, and attached managed policies at their default version), as JSON documents, so the
+//! domain can evaluate them locally (IAM's SimulatePrincipalPolicy needs more permissions and is
+//! not in the emulator).
+//!
+//! IAM returns policy documents URL-encoded ("URL-encoded compliant with RFC 3986", IAM API
+//! reference, GetRolePolicy); [`decode_document`] undoes that.
+
+use async_trait::async_trait;
+use aws_sdk_iam::Client;
+use ecs_triage_core::diagnose::ports::IamReader;
+use ecs_triage_core::diagnose::view::RolePolicies;
+use ecs_triage_core::ports::PortError;
+use tracing::debug;
+
+use crate::error::port_error;
+
+const SERVICE: &str = "iam";
+
+/// The IAM actions this adapter can call (compared with the SAM template's policy by a test).
+pub const OPERATIONS: &[&str] = &[
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+];
+
+/// Reads roles and their policies.
+#[derive(Debug, Clone)]
+pub struct IamAdapter {
+    client: Client,
+}
+
+impl IamAdapter {
+    pub fn new(client: Client) -> Self {
+        IamAdapter { client }
+    }
+
+    /// The default version's document of a managed policy.
+    async fn managed_policy_document(&self, role: &str, arn: &str) -> Result<String, PortError> {
+        let policy = self
+            .client
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(|e| {
+                port_error(
+                    SERVICE,
+                    "GetPolicy",
+                    &format!("policy `{arn}` attached to role `{role}`"),
+                    &e,
+                )
+            })?;
+        let version = policy
+            .policy()
+            .and_then(|p| p.default_version_id())
+            .ok_or_else(|| PortError::Permanent {
+                service: SERVICE,
+                operation: "GetPolicy",
+                message: format!("expected policy `{arn}` to have a default version, found none"),
+            })?
+            .to_owned();
+        let out = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(&version)
+            .send()
+            .await
+            .map_err(|e| {
+                port_error(
+                    SERVICE,
+                    "GetPolicyVersion",
+                    &format!("version {version} of policy `{arn}`"),
+                    &e,
+                )
+            })?;
+        let document = out
+            .policy_version()
+            .and_then(|v| v.document())
+            .ok_or_else(|| PortError::Permanent {
+                service: SERVICE,
+                operation: "GetPolicyVersion",
+                message: format!(
+                    "expected a document in version {version} of policy `{arn}`, found none"
+                ),
+            })?;
+        Ok(decode_document(document))
+    }
+}
+
+#[async_trait]
+impl IamReader for IamAdapter {
+    async fn role_policies(&self, role_name: &str) -> Result<RolePolicies, PortError> {
+        debug!(role = role_name, "reading role policies");
+        let out = self
+            .client
+            .get_role()
+            .role_name(role_name)
+            .send()
+            .await
+            .map_err(|e| {
+                port_error(
+                    SERVICE,
+                    "GetRole",
+                    &format!("role `{role_name}` to exist"),
+                    &e,
+                )
+            })?;
+        let role = out.role().ok_or_else(|| PortError::Permanent {
+            service: SERVICE,
+            operation: "GetRole",
+            message: format!("expected role `{role_name}` in the response, found none"),
+        })?;
+        let mut policies = RolePolicies {
+            role_name: role.role_name().to_owned(),
+            role_arn: role.arn().to_owned(),
+            trust_policy: role
+                .assume_role_policy_document()
+                .map(decode_document)
+                .unwrap_or_default(),
+            permission_policies: Vec::new(),
+        };
+
+        let inline: Vec<String> = self
+            .client
+            .list_role_policies()
+            .role_name(role_name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| {
+                port_error(
+                    SERVICE,
+                    "ListRolePolicies",
+                    &format!("the inline policies of role `{role_name}`"),
+                    &e,
+                )
+            })?;
+        for name in inline {
+            let out = self
+                .client
+                .get_role_policy()
+                .role_name(role_name)
+                .policy_name(&name)
+                .send()
+                .await
+                .map_err(|e| {
+                    port_error(
+                        SERVICE,
+                        "GetRolePolicy",
+                        &format!("inline policy `{name}` of role `{role_name}`"),
+                        &e,
+                    )
+                })?;
+            policies
+                .permission_policies
+                .push((name, decode_document(out.policy_document())));
+        }
+
+        let attached = self
+            .client
+            .list_attached_role_policies()
+            .role_name(role_name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| {
+                port_error(
+                    SERVICE,
+                    "ListAttachedRolePolicies",
+                    &format!("the managed policies attached to role `{role_name}`"),
+                    &e,
+                )
+            })?;
+        for policy in attached {
+            let Some(arn) = policy.policy_arn() else {
+                continue;
+            };
+            let document = self.managed_policy_document(role_name, arn).await?;
+            policies
+                .permission_policies
+                .push((arn.to_owned(), document));
+        }
+        debug!(
+            role = role_name,
+            policies = policies.permission_policies.len(),
+            "role policies read"
+        );
+        Ok(policies)
+    }
+}
+
+/// A policy document as IAM returned it, made readable: URL-decoded, unless it is already JSON.
+/// An encoded document never starts with `{` (RFC 3986 encodes it as `%7B`), so a document that
+/// does was not encoded (the emulator returns GetPolicyVersion documents that way) and decoding
+/// it could only damage a literal `%` or `+`. A document that does not decode is kept as it came,
+/// for the policy parser to report.
+pub(crate) fn decode_document(document: &str) -> String {
+    if document.trim_start().starts_with('{') {
+        return document.to_owned();
+    }
+    match percent_decode(document) {
+        Ok(decoded) => decoded,
+        Err(why) => {
+            debug!(%why, "policy document kept as returned");
+            document.to_owned()
+        }
+    }
+}
+
+/// Decodes `%XX` escapes (UTF-8 bytes) and `+` as a space, like `java.net.URLDecoder`, which the
+/// IAM documentation suggests for these documents; IAM itself encodes a literal `+` as `%2B`.
+pub(crate) fn percent_decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'%' => {
+                let hi = bytes.get(i + 1).copied().and_then(hex);
+                let lo = bytes.get(i + 2).copied().and_then(hex);
+                let (Some(hi), Some(lo)) = (hi, lo) else {
+                    let escape: String =
+                        text.get(i..).unwrap_or_default().chars().take(3).collect();
+                    return Err(format!(
+                        "expected a %XX hex escape at byte {i}, found {escape:?}"
+                    ));
+                };
+                out.push((hi << 4) | lo);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|e| {
+        format!(
+            "expected escapes that decode to UTF-8, found invalid bytes after {} valid ones",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_plus_and_plain_bytes_decode() {
+        for (encoded, decoded) in [
+            ("%7B%22a%22%3A1%7D", "{\"a\":1}"),
+            ("%7b%22a%22%3a1%7d", "{\"a\":1}"),
+            ("a+b%20c%2Bd", "a b c+d"),
+            ("caf%C3%A9", "café"),
+            ("déjà", "déjà"),
+            ("", ""),
+        ] {
+            assert_eq!(percent_decode(encoded).as_deref(), Ok(decoded), "{encoded}");
+        }
+    }
+
+    #[test]
+    fn broken_escapes_and_invalid_utf8_are_errors_that_say_where() {
+        let e = percent_decode("%7B%G1").unwrap_err();
+        assert!(e.contains("at byte 3") && e.contains("\"%G1\""), "{e}");
+        assert!(percent_decode("abc%4").unwrap_err().contains("\"%4\""));
+        assert!(percent_decode("ok%FF")
+            .unwrap_err()
+            .contains("after 2 valid"));
+    }
+
+    #[test]
+    fn documents_are_decoded_unless_already_json_or_broken() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(
+            decode_document(encoded),
+            r#"{"Version":"2012-10-17","Statement":[]}"#
+        );
+        // Already JSON: a literal `+` and `%41` survive.
+        let raw = r#"{"Condition":{"StringLike":{"s":"a+b%41"}}}"#;
+        assert_eq!(decode_document(raw), raw);
+        assert_eq!(decode_document("%ZZ"), "%ZZ");
+    }
+}
