@@ -34,6 +34,11 @@ pub struct Config {
     pub topic_arn: String,
     pub policy: Policy,
     pub client: ClientSettings,
+    /// `ENRICH` (default true): run the enrichment checks before recording.
+    pub enrich: bool,
+    /// `ENRICH_BUDGET_MS` (default 3000): time for all checks together; each check gets at
+    /// most this too. The Lambda deadline shortens it further.
+    pub enrich_budget: std::time::Duration,
 }
 
 /// A variable that is missing or does not hold what it should.
@@ -108,11 +113,17 @@ impl Config {
             client.max_attempts = n;
         }
 
+        let enrich = optional(&get, "ENRICH", BOOLEAN, parse_bool)?.unwrap_or(true);
+        let enrich_budget = optional(&get, "ENRICH_BUDGET_MS", POSITIVE_MS, parse_millis)?
+            .unwrap_or(std::time::Duration::from_millis(3000));
+
         Ok(Config {
             table_name,
             topic_arn,
             policy,
             client,
+            enrich,
+            enrich_budget,
         })
     }
 }

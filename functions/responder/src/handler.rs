@@ -4,6 +4,11 @@
 use std::io::Write;
 use std::time::Instant;
 
+use std::time::Duration;
+
+use ecs_triage_core::classify::{assess, Assessment};
+use ecs_triage_core::diagnose::engine::{diagnose, Readers};
+use ecs_triage_core::diagnose::run::{BoxFuture, Budget, Timer};
 use ecs_triage_core::event::{EcsEvent, ParseError};
 use ecs_triage_core::parse_event;
 use ecs_triage_core::respond::{Outcome, RespondError, Responder};
@@ -60,10 +65,27 @@ impl From<HandlerError> for Diagnostic {
 pub async fn handle(
     event: LambdaEvent<Box<RawValue>>,
     responder: &Responder<'_>,
+    enrichment: Option<&Enrichment<'_>>,
     now_ms: i64,
 ) -> Result<Outcome, HandlerError> {
     let started = Instant::now();
-    let result = respond(event.payload.get().as_bytes(), responder, now_ms).await;
+    // The checks must leave time to record and notify before the function's deadline.
+    let deadline_ms = i64::try_from(event.context.deadline).unwrap_or(i64::MAX);
+    let left = Duration::from_millis(u64::try_from(deadline_ms - now_ms - RESERVE_MS).unwrap_or(0));
+    let bounded = enrichment.map(|e| Enrichment {
+        budget: Budget {
+            total: e.budget.total.min(left),
+            per_check: e.budget.per_check.min(left),
+        },
+        ..*e
+    });
+    let result = respond_with(
+        event.payload.get().as_bytes(),
+        responder,
+        bounded.as_ref(),
+        now_ms,
+    )
+    .await;
     let line = metrics::emf_line(&invocation(&result, started, now_ms));
     // One write of one line, so it never interleaves with a log line. A closed stdout must not
     // fail the invocation.
@@ -71,10 +93,50 @@ pub async fn handle(
     result
 }
 
-/// Parses and handles one payload, logging what happened.
+/// Time kept back from the Lambda deadline for recording and notifying after the checks.
+const RESERVE_MS: i64 = 2_000;
+
+/// The enrichment run before recording: the readers, the time allowed and a timer.
+#[derive(Clone, Copy)]
+pub struct Enrichment<'a> {
+    pub readers: Readers<'a>,
+    pub budget: Budget,
+    pub timer: &'a dyn Timer,
+}
+
+impl std::fmt::Debug for Enrichment<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrichment")
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sleeping on the tokio runtime, for the checks' timeouts.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioTimer;
+
+impl Timer for TokioTimer {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Parses and handles one payload without enrichment (see [`respond_with`]).
 pub async fn respond(
     payload: &[u8],
     responder: &Responder<'_>,
+    now_ms: i64,
+) -> Result<Outcome, HandlerError> {
+    respond_with(payload, responder, None, now_ms).await
+}
+
+/// Parses one payload, runs the checks its classification needs (when enrichment is given),
+/// records and notifies, logging what happened. A check that fails is a finding, never an error.
+pub async fn respond_with(
+    payload: &[u8],
+    responder: &Responder<'_>,
+    enrichment: Option<&Enrichment<'_>>,
     now_ms: i64,
 ) -> Result<Outcome, HandlerError> {
     let event = match parse_event(payload) {
@@ -98,7 +160,21 @@ pub async fn respond(
             .unwrap_or(""),
     );
     async {
-        match responder.handle(&event, now_ms).await {
+        let mut assessment = assess(&event);
+        if let (Some(e), EcsEvent::TaskStateChange { detail, .. }, Assessment::Classified(c)) =
+            (enrichment, &event, &assessment)
+        {
+            let d = diagnose(c.clone(), detail, e.readers, e.budget, e.timer).await;
+            if let Some(from) = d.refined_from {
+                info!(
+                    from = from.label(),
+                    to = d.classification.category.label(),
+                    "refined by checks"
+                );
+            }
+            assessment = Assessment::Classified(d.classification);
+        }
+        match responder.handle_assessed(&event, &assessment, now_ms).await {
             Ok(outcome) => {
                 info!(
                     action = outcome.action.as_str(),
@@ -375,7 +451,7 @@ mod tests {
             RawValue::from_string(String::from_utf8(sample("task-stopped-oom.json")).unwrap())
                 .unwrap();
         let event = LambdaEvent::new(raw, lambda_runtime::Context::default());
-        let outcome = handle(event, &w.responder(), NOW).await.unwrap();
+        let outcome = handle(event, &w.responder(), None, NOW).await.unwrap();
         assert_eq!(outcome.notified, vec![NotificationKind::Opened]);
     }
 

@@ -8,12 +8,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ecs_triage_aws::client::load_sdk_config;
 use ecs_triage_aws::dynamodb::DynamoDbIncidentStore;
 use ecs_triage_aws::sns::SnsNotifier;
+use ecs_triage_aws::{
+    AutoScalingAdapter, Ec2Adapter, EcrAdapter, EcsAdapter, Elbv2Adapter, IamAdapter, LogsAdapter,
+};
+use ecs_triage_core::diagnose::engine::Readers;
+use ecs_triage_core::diagnose::run::Budget;
 use ecs_triage_core::respond::Responder;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
 
 use responder::config::Config;
-use responder::handler;
+use responder::handler::{self, Enrichment, TokioTimer};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -34,10 +39,35 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         notifier: &notifier,
         policy: &config.policy,
     };
-    tracing::info!(table = %config.table_name, topic = %config.topic_arn, "responder ready");
+    // The enrichment's readers: one client per service, built once per execution environment.
+    let ecs = EcsAdapter::new(aws_sdk_ecs::Client::new(&sdk));
+    let logs = LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk));
+    let elbv2 = Elbv2Adapter::new(aws_sdk_elasticloadbalancingv2::Client::new(&sdk));
+    let iam = IamAdapter::new(aws_sdk_iam::Client::new(&sdk));
+    let ec2 = Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk));
+    let ecr = EcrAdapter::new(aws_sdk_ecr::Client::new(&sdk));
+    let scaling = AutoScalingAdapter::new(aws_sdk_applicationautoscaling::Client::new(&sdk));
+    let timer = TokioTimer;
+    let enrichment = config.enrich.then_some(Enrichment {
+        readers: Readers {
+            ecs: Some(&ecs),
+            logs: Some(&logs),
+            load_balancers: Some(&elbv2),
+            iam: Some(&iam),
+            network: Some(&ec2),
+            images: Some(&ecr),
+            scaling: Some(&scaling),
+        },
+        budget: Budget {
+            total: config.enrich_budget,
+            per_check: config.enrich_budget,
+        },
+        timer: &timer,
+    });
+    tracing::info!(table = %config.table_name, topic = %config.topic_arn, enrich = config.enrich, "responder ready");
 
     lambda_runtime::run(service_fn(|event: LambdaEvent<Box<RawValue>>| {
-        handler::handle(event, &responder, now_ms())
+        handler::handle(event, &responder, enrichment.as_ref(), now_ms())
     }))
     .await
 }

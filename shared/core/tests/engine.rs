@@ -237,3 +237,39 @@ async fn expected_stops_run_no_checks() {
     .await;
     assert!(d.findings.is_empty());
 }
+
+#[tokio::test]
+async fn the_messages_say_what_was_checked() {
+    use ecs_triage_core::incident::{NotificationKind, Policy};
+    let (c, task) = sample("task-stopped-app-crash-exit-1.json");
+    let container = c.subject.container.clone().unwrap();
+    let ecs = Ecs {
+        td: task_definition(&container),
+    };
+    let logs = Logs(vec!["exec /app/server: exec format error"]);
+    let readers = Readers {
+        ecs: Some(&ecs),
+        logs: Some(&logs),
+        ..Readers::default()
+    };
+    let d = diagnose(c, &task, readers, Budget::default(), &NoDeadline).await;
+    let policy = Policy::default();
+    let key = policy.key_of(&d.classification);
+    let incident = policy.apply(None, &key, &d.classification, 0, 0);
+    let note = ecs_triage_core::render::notification(&incident, NotificationKind::Opened, 0);
+    assert!(note.text.contains("WHAT WE CHECKED"), "{}", note.text);
+    assert!(note.text.contains("[problem] logs:"), "{}", note.text);
+    assert!(
+        note.subject.contains("exec_format_error"),
+        "{}",
+        note.subject
+    );
+    let chat: serde_json::Value = serde_json::from_str(&note.chat_json).unwrap();
+    assert!(
+        chat["content"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Checked:"),
+        "{chat}"
+    );
+}

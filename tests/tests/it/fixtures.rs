@@ -30,6 +30,7 @@ pub fn oom(cluster: &str, service: &str, task_id: &str) -> Classification {
                 "aws ecs describe-tasks --cluster {cluster} --tasks {task_id}"
             )),
         }],
+        findings: vec![],
         subject: Subject {
             region: Some("us-east-1".to_owned()),
             account: Some("123456789012".to_owned()),

@@ -46,8 +46,6 @@ pub struct Emulator {
     pub region: String,
     pub table: String,
     pub topic_arn: String,
-    /// The SQS queue subscribed to the topic (raw delivery off: bodies are SNS envelopes).
-    pub tap_queue_url: String,
 }
 
 static EMULATOR: OnceLock<Result<Emulator, String>> = OnceLock::new();
@@ -97,7 +95,6 @@ fn start() -> Result<Emulator, String> {
         region: get("AWS_REGION")?,
         table: get("TABLE_NAME")?,
         topic_arn: get("TOPIC_ARN")?,
-        tap_queue_url: get("QUEUE_URL")?,
     };
     eprintln!(
         "emulator ready at {} after {:.1?}",

@@ -164,6 +164,7 @@ mod tests {
             summary: "Container app ran out of memory".to_owned(),
             evidence: vec![],
             next_steps: vec![],
+            findings: vec![],
             subject: Subject {
                 cluster: Some(cluster.to_owned()),
                 service: Some(service.to_owned()),

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::diagnose::Finding;
 use crate::taxonomy::{Category, Family, Severity};
 
 /// How sure the classifier is: `high` for a documented message matched exactly, `medium` for a
@@ -98,6 +99,9 @@ pub struct Classification {
     pub evidence: Vec<Evidence>,
     pub next_steps: Vec<NextStep>,
     pub subject: Subject,
+    /// What the enrichment checks found (empty until the task is diagnosed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 /// A service or deployment reached a good state: open incidents of the service can be resolved.
@@ -152,6 +156,8 @@ struct Flat<'a> {
     evidence: &'a [Evidence],
     next_steps: &'a [NextStep],
     subject: &'a Subject,
+    #[serde(skip_serializing_if = "<[Finding]>::is_empty")]
+    findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     event_name: Option<&'a str>,
 }
@@ -186,6 +192,7 @@ impl Serialize for Assessment {
                 evidence: &c.evidence,
                 next_steps: &c.next_steps,
                 subject: &c.subject,
+                findings: &c.findings,
                 event_name: None,
             },
             Assessment::Recovery(r) => Flat {
@@ -199,6 +206,7 @@ impl Serialize for Assessment {
                 evidence: &[],
                 next_steps: &[],
                 subject: &r.subject,
+                findings: &[],
                 event_name: Some(&r.event_name),
             },
             Assessment::Informational {
@@ -214,6 +222,7 @@ impl Serialize for Assessment {
                 evidence: &[],
                 next_steps: &[],
                 subject: &EMPTY_SUBJECT,
+                findings: &[],
                 event_name: event_name.as_deref(),
             },
         };

@@ -370,6 +370,10 @@ pub fn for_category(category: Category, subject: &Subject, hints: Hints<'_>) -> 
                 .is_some_and(|c| c.contains("<service>"))
         });
     }
+    // A bare stop reason carries no identifiers at all: say what to look at rather than nothing.
+    if steps.is_empty() {
+        steps.push(note("Find the task in the ECS console (Clusters, Tasks, Stopped) or with aws ecs list-tasks --desired-status STOPPED, then read its stop code, reason and exit codes"));
+    }
     steps
 }
 
@@ -383,6 +387,16 @@ mod tests {
         assert_eq!(sh("a b"), "'a b'");
         assert_eq!(sh("x'; rm -rf /; '"), r"'x'\''; rm -rf /; '\'''");
         assert_eq!(sh("a\nb"), "ab");
+    }
+
+    #[test]
+    fn a_bare_reason_without_identifiers_still_gets_a_step() {
+        for c in Category::ALL {
+            assert!(
+                !for_category(c, &Subject::default(), Hints::default()).is_empty(),
+                "{c}"
+            );
+        }
     }
 
     #[test]

@@ -159,6 +159,7 @@ fn build(
         summary: format!("{workload}{}", hit.meaning),
         evidence,
         next_steps,
+        findings: Vec::new(),
         subject,
     }
 }

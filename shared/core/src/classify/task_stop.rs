@@ -126,6 +126,7 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
         summary,
         evidence,
         next_steps,
+        findings: Vec::new(),
         subject,
     }
 }

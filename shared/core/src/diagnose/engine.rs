@@ -142,6 +142,7 @@ pub async fn diagnose(
     findings.extend(run_all(jobs, rest, timer).await);
 
     let refined_from = refine::apply(&mut classification, &findings);
+    classification.findings = findings.clone();
     Diagnosis {
         classification,
         findings,

@@ -87,6 +87,7 @@ mod tests {
             summary: "The essential container exited with a non-zero code.".into(),
             evidence: vec![],
             next_steps: vec![],
+            findings: vec![],
             subject: Subject::default(),
         }
     }

@@ -148,7 +148,10 @@ impl Attachment {
 impl TaskStateChange {
     /// The service name when the task belongs to a service (`group` = `service:<name>`).
     pub fn service_name(&self) -> Option<&str> {
-        self.group.as_deref()?.strip_prefix("service:")
+        self.group
+            .as_deref()?
+            .strip_prefix("service:")
+            .filter(|s| !s.is_empty())
     }
 
     /// The task-definition family: from `group` = `family:<name>`, else from the ARN.

@@ -48,6 +48,17 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
             {
                 d.push_str(&format!(" Reason: {}", chat(&e.value, 400)));
             }
+            let problems: Vec<&crate::diagnose::Finding> = c
+                .findings
+                .iter()
+                .filter(|f| f.verdict == crate::diagnose::Verdict::Problem)
+                .collect();
+            if let Some(first) = problems.first() {
+                d.push_str(&format!(" Checked: {}", chat(&first.summary, 300)));
+                if problems.len() > 1 {
+                    d.push_str(&format!(" (and {} more problems)", problems.len() - 1));
+                }
+            }
             d.push_str(&format!(
                 " {} since {}; confidence {}.",
                 super::stops(inc.count),

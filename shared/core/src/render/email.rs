@@ -8,6 +8,8 @@ use crate::incident::{Incident, IncidentStatus, NotificationKind, WorkloadKind};
 
 /// Longest body sent; SNS messages are limited to 256 KB for all protocols together.
 const MAX_BODY_CHARS: usize = 48_000;
+/// Detail lines shown per finding (a log tail is 50 lines; the last ones matter most).
+const MAX_DETAIL_LINES: usize = 20;
 
 /// `RESOLVED` / `ERROR` … `category on cluster/workload (N stops)`, ASCII, < 100 characters.
 pub fn subject(inc: &Incident, what: NotificationKind) -> String {
@@ -100,6 +102,30 @@ pub fn email_text(inc: &Incident, what: NotificationKind, now_ms: i64) -> String
                 one_line(&e.value, 500)
             );
             let _ = writeln!(out, "    {}", one_line(&e.meaning, 300));
+        }
+        out.push('\n');
+    }
+
+    if what != NotificationKind::Resolved && !c.findings.is_empty() {
+        out.push_str("WHAT WE CHECKED\n");
+        for f in &c.findings {
+            let _ = writeln!(
+                out,
+                "  - [{}] {}: {}",
+                f.verdict.as_str(),
+                f.check,
+                one_line(&f.summary, 600)
+            );
+            for d in f.details.iter().take(MAX_DETAIL_LINES) {
+                let _ = writeln!(out, "      {}", one_line(d, 300));
+            }
+            if f.details.len() > MAX_DETAIL_LINES {
+                let _ = writeln!(
+                    out,
+                    "      ({} more lines)",
+                    f.details.len() - MAX_DETAIL_LINES
+                );
+            }
         }
         out.push('\n');
     }
