@@ -207,7 +207,8 @@ pub(crate) fn decode_document(document: &str) -> String {
     if document.trim_start().starts_with('{') {
         return document.to_owned();
     }
-    match percent_decode(document) {
+    // The core's decoder: the same one the policy parser uses.
+    match ecs_triage_core::iam::percent_decode(document) {
         Ok(decoded) => decoded,
         Err(why) => {
             debug!(%why, "policy document kept as returned");
@@ -216,81 +217,9 @@ pub(crate) fn decode_document(document: &str) -> String {
     }
 }
 
-/// Decodes `%XX` escapes (UTF-8 bytes) and `+` as a space, like `java.net.URLDecoder`, which the
-/// IAM documentation suggests for these documents; IAM itself encodes a literal `+` as `%2B`.
-pub(crate) fn percent_decode(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'%' => {
-                let hi = bytes.get(i + 1).copied().and_then(hex);
-                let lo = bytes.get(i + 2).copied().and_then(hex);
-                let (Some(hi), Some(lo)) = (hi, lo) else {
-                    let escape: String =
-                        text.get(i..).unwrap_or_default().chars().take(3).collect();
-                    return Err(format!(
-                        "expected a %XX hex escape at byte {i}, found {escape:?}"
-                    ));
-                };
-                out.push((hi << 4) | lo);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|e| {
-        format!(
-            "expected escapes that decode to UTF-8, found invalid bytes after {} valid ones",
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_plus_and_plain_bytes_decode() {
-        for (encoded, decoded) in [
-            ("%7B%22a%22%3A1%7D", "{\"a\":1}"),
-            ("%7b%22a%22%3a1%7d", "{\"a\":1}"),
-            ("a+b%20c%2Bd", "a b c+d"),
-            ("caf%C3%A9", "café"),
-            ("déjà", "déjà"),
-            ("", ""),
-        ] {
-            assert_eq!(percent_decode(encoded).as_deref(), Ok(decoded), "{encoded}");
-        }
-    }
-
-    #[test]
-    fn broken_escapes_and_invalid_utf8_are_errors_that_say_where() {
-        let e = percent_decode("%7B%G1").unwrap_err();
-        assert!(e.contains("at byte 3") && e.contains("\"%G1\""), "{e}");
-        assert!(percent_decode("abc%4").unwrap_err().contains("\"%4\""));
-        assert!(percent_decode("ok%FF")
-            .unwrap_err()
-            .contains("after 2 valid"));
-    }
 
     #[test]
     fn documents_are_decoded_unless_already_json_or_broken() {

@@ -30,5 +30,6 @@ pub use document::{
 };
 pub use error::IamError;
 pub use evaluate::{evaluate, ConditionalStatement, Contingency, Decision, StatementRef};
+pub use percent::decode as percent_decode;
 pub use required::RequiredPermission;
 pub use trust::{trusts_service, TrustDecision, ASSUME_ROLE, ECS_TASKS_SERVICE, TRUST_POLICY_NAME};

@@ -10,7 +10,7 @@
 use super::error::{clip, IamError};
 
 /// Decodes `%XX` escapes and `+`, then checks the bytes are UTF-8.
-pub(crate) fn decode(text: &str) -> Result<String, IamError> {
+pub fn decode(text: &str) -> Result<String, IamError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
