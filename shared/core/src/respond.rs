@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::classify::{assess, Assessment, Classification};
 use crate::event::time::parse_rfc3339_ms;
 use crate::event::{EcsEvent, Envelope};
-use crate::incident::{IncidentKey, NotificationKind, Policy, Workload, WorkloadKind};
+use crate::incident::{Incident, IncidentKey, NotificationKind, Policy, Workload, WorkloadKind};
 use crate::ports::{IncidentStore, Notifier, PortError, RecordOutcome};
 use crate::render;
 use crate::taxonomy::Category;
@@ -188,11 +188,7 @@ impl Responder<'_> {
             None => {
                 let mut written = false;
                 for _ in 0..MAX_CONFLICT_RETRIES {
-                    let existing = self
-                        .store
-                        .get_incident(&key)
-                        .await
-                        .map_err(RespondError::Store)?;
+                    let existing = self.incident(&key).await?;
                     let expected_rev = existing.as_ref().map(|i| i.rev);
                     let next = self.policy.apply(existing, &key, c, at_ms, now_ms);
                     match self
@@ -222,13 +218,7 @@ impl Responder<'_> {
         }
         // Every path, duplicates included, settles what is owed: a retry after a failed publish
         // must still notify.
-        let notified = self.notify_due(&key, now_ms).await?;
-        let count = self
-            .store
-            .get_incident(&key)
-            .await
-            .map_err(RespondError::Store)?
-            .map(|i| i.count);
+        let (notified, count) = self.notify_due(&key, now_ms).await?;
         Ok(Outcome {
             action,
             category: Some(c.category),
@@ -269,17 +259,12 @@ impl Responder<'_> {
                         incident_id: current.id.clone(),
                     });
                 }
-                match self
-                    .store
-                    .get_incident(&current.key)
-                    .await
-                    .map_err(RespondError::Store)?
-                {
+                match self.incident(&current.key).await? {
                     Some(fresh) => current = fresh,
                     None => break,
                 }
             }
-            notified.extend(self.notify_due(&current.key, now_ms).await?);
+            notified.extend(self.notify_due(&current.key, now_ms).await?.0);
         }
         Ok(Outcome {
             action: Action::Resolved,
@@ -291,23 +276,22 @@ impl Responder<'_> {
     }
 
     /// Publishes what the incident owes, under a claim, and marks it sent.
+    /// Returns what was published and the incident's count as last read (so the caller needs no
+    /// read of its own to report it).
     async fn notify_due(
         &self,
         key: &IncidentKey,
         now_ms: i64,
-    ) -> Result<Vec<NotificationKind>, RespondError> {
+    ) -> Result<(Vec<NotificationKind>, Option<u64>), RespondError> {
         let mut sent = Vec::new();
+        let mut count = None;
         // An incident owes at most one message per call in practice; the bound stops a loop if a
         // store misbehaves.
         for _ in 0..MAX_CONFLICT_RETRIES {
-            let Some(inc) = self
-                .store
-                .get_incident(key)
-                .await
-                .map_err(RespondError::Store)?
-            else {
+            let Some(inc) = self.incident(key).await? else {
                 break;
             };
+            count = Some(inc.count);
             let Some(what) = self.policy.due(&inc) else {
                 break;
             };
@@ -334,7 +318,7 @@ impl Responder<'_> {
                 break;
             }
         }
-        Ok(sent)
+        Ok((sent, count))
     }
 
     async fn mark_sent(
@@ -344,12 +328,7 @@ impl Responder<'_> {
         level: u32,
     ) -> Result<(), RespondError> {
         for _ in 0..MAX_CONFLICT_RETRIES {
-            let Some(inc) = self
-                .store
-                .get_incident(key)
-                .await
-                .map_err(RespondError::Store)?
-            else {
+            let Some(inc) = self.incident(key).await? else {
                 return Ok(());
             };
             let done = self.policy.sent(&inc, what, level);
@@ -365,6 +344,14 @@ impl Responder<'_> {
         Err(RespondError::Contention {
             incident_id: key.id(),
         })
+    }
+
+    /// Consistent read of one incident.
+    async fn incident(&self, key: &IncidentKey) -> Result<Option<Incident>, RespondError> {
+        self.store
+            .get_incident(key)
+            .await
+            .map_err(RespondError::Store)
     }
 
     /// Best effort: if the release fails, the claim lease expires on its own.

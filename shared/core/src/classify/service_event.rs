@@ -145,11 +145,7 @@ fn build(
         ..Hints::default()
     };
     let next_steps = next_steps::for_category(hit.category, &subject, hints);
-    let workload = subject
-        .service
-        .as_deref()
-        .map(|s| format!("Service {}: ", super::evidence::clean(s, 64)))
-        .unwrap_or_default();
+    let workload = subject::summary_prefix(&subject);
     Classification {
         category: hit.category,
         family: hit.category.family(),

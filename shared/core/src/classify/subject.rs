@@ -46,6 +46,15 @@ pub fn of_task(envelope: &Envelope, task: &TaskStateChange) -> Subject {
     }
 }
 
+/// `Service <name>: ` when the event belongs to a service, for the start of a summary.
+pub fn summary_prefix(subject: &Subject) -> String {
+    subject
+        .service
+        .as_deref()
+        .map(|s| format!("Service {}: ", super::evidence::clean(s, 64)))
+        .unwrap_or_default()
+}
+
 /// Cluster from a new-format task ARN (`task/<cluster>/<id>`).
 fn cluster_of_task_arn(task_arn: &str) -> Option<&str> {
     let rest = task_arn.split_once(":task/")?.1;

@@ -297,11 +297,7 @@ fn summary(
         (Some(n), _) => format!(" (container {})", super::evidence::clean(n, 64)),
         (None, _) => String::new(),
     };
-    let workload = subject
-        .service
-        .as_deref()
-        .map(|s| format!("Service {}: ", super::evidence::clean(s, 64)))
-        .unwrap_or_default();
+    let workload = subject::summary_prefix(subject);
     // "… the application failed (container app, exit 1)."
     format!("{workload}{}{whose}.", hit.meaning.trim_end_matches('.'))
 }
