@@ -6,29 +6,20 @@
 //!
 //! Every benchmark counts one event per iteration (`Throughput::Elements(1)`), so criterion
 //! reports events per second directly. `scripts/bench` runs this and prints a table.
+//!
+//! `assess` does not build the next steps: they are built when first read (`NextSteps`), which
+//! every notification, incident record and `classify --json` does. `classify_render` measures
+//! that whole path (assess, next steps, JSON), so the cost moved out of `classify` stays in view.
+//! `cpu_time.rs` times the same groups in thread CPU time.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ecs_triage_core::{classify::assess, parse_event, Assessment, EcsEvent};
 
-/// `(name, raw event)`: an OOM kill read from the container reason (3.6 KB), an image pull of a
-/// missing tag read from the stop reason (3.7 KB), and an app exit with a sidecar SIGKILLed
-/// afterwards, which ranks containers (5.2 KB, the largest task event in `events/`).
-const EVENTS: [(&str, &[u8]); 3] = [
-    (
-        "oom",
-        include_bytes!("../../../events/task-stopped-oom.json"),
-    ),
-    (
-        "image-tag-not-found",
-        include_bytes!("../../../events/task-stopped-image-tag-not-found.json"),
-    ),
-    (
-        "app-exit-1-sidecar-137",
-        include_bytes!("../../../events/task-stopped-app-exit-1-sidecar-137.json"),
-    ),
-];
+#[path = "common/events.rs"]
+mod events;
+use events::EVENTS;
 
 fn parsed(name: &str, bytes: &[u8]) -> EcsEvent {
     let event = parse_event(bytes)
@@ -79,5 +70,31 @@ fn parse_only(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse_and_classify, classify_only, parse_only);
+/// `assess`, then what every consumer of a classification does: its next steps built (on first
+/// read) and the whole assessment serialised to JSON.
+fn classify_render(c: &mut Criterion) {
+    let mut group = c.benchmark_group("classify_render");
+    group.throughput(Throughput::Elements(1));
+    for (name, bytes) in EVENTS {
+        let event = parsed(name, bytes);
+        let mut out = Vec::with_capacity(8192);
+        group.bench_with_input(BenchmarkId::from_parameter(name), &event, |b, event| {
+            b.iter(|| {
+                out.clear();
+                let a = assess(black_box(event));
+                serde_json::to_writer(&mut out, &a).expect("an assessment serialises");
+                black_box(&out);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    parse_and_classify,
+    classify_only,
+    parse_only,
+    classify_render
+);
 criterion_main!(benches);

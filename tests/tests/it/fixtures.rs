@@ -20,16 +20,17 @@ pub fn oom(cluster: &str, service: &str, task_id: &str) -> Classification {
         confidence: Confidence::High,
         summary: format!("Container app of task {task_id} was killed: out of memory"),
         evidence: vec![Evidence {
-            field: "containers[app].reason".to_owned(),
+            field: "containers[app].reason".into(),
             value: "OutOfMemoryError: Container killed due to memory usage".to_owned(),
-            meaning: "the kernel OOM killer stopped the container".to_owned(),
+            meaning: "the kernel OOM killer stopped the container".into(),
         }],
         next_steps: vec![NextStep {
             title: "Raise the container's memory".to_owned(),
             command: Some(format!(
                 "aws ecs describe-tasks --cluster {cluster} --tasks {task_id}"
             )),
-        }],
+        }]
+        .into(),
         findings: vec![],
         subject: Subject {
             region: Some("us-east-1".to_owned()),

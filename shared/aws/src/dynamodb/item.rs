@@ -163,7 +163,7 @@ mod tests {
             confidence: Confidence::High,
             summary: "Container app ran out of memory".to_owned(),
             evidence: vec![],
-            next_steps: vec![],
+            next_steps: Default::default(),
             findings: vec![],
             subject: Subject {
                 cluster: Some(cluster.to_owned()),

@@ -10,12 +10,12 @@
 //! (a `not found` inside a network error, a `403` that is really a rate limit).
 
 use super::hit::{high, low, medium, Hit};
-use super::text::{Text, ACCESS_DENIED, NETWORK};
+use super::text::{words, Text, ACCESS_DENIED, NETWORK};
 use crate::taxonomy::Category::*;
 
-/// Whether the message is about pulling an image (as opposed to starting or running it).
-pub fn is_pull(t: &Text) -> bool {
-    t.any(&[
+words! {
+    /// A message about pulling an image (as opposed to starting or running it).
+    PULL = any(
         "cannotpullcontainererror",
         "cannotpullcontainer",
         "pull image manifest",
@@ -35,19 +35,97 @@ pub fn is_pull(t: &Text) -> bool {
         "inspect image has been retried",
         "failed to copy: httpreadseeker",
         "getimageblob",
-    ])
+    );
+    /// No variant of the image for the task's platform.
+    PLATFORM = any(
+        "descriptor matching platform",
+        "no matching manifest for",
+        "does not match the specified platform",
+        "image platform",
+    );
+    /// The pulled image could not be written.
+    DISK_FULL = any(
+        "no space left on device",
+        "disk quota exceeded",
+        "not enough space",
+    );
+    /// Registry throttling.
+    RATE_LIMITED = any(
+        "toomanyrequests",
+        "too many requests",
+        "pull rate limit",
+        "rate limit",
+        "rate exceeded",
+        "throttl",
+    );
+    /// A malformed image reference.
+    MALFORMED = any(
+        "invalid reference format",
+        "failed to normalize image reference",
+        "repository name must",
+        "could not parse reference",
+        "invalid reference",
+    );
+    /// The pull never reached the registry.
+    NO_PATH = any(
+        "connection issue between the task",
+        "signal: killed",
+        "pull command failed",
+        "check your task network configuration",
+    );
+    WHETHER_IMAGE_EXISTS = any("whether the image exists");
+    /// The registry refused the pull (besides IAM's words in `ACCESS_DENIED`).
+    REFUSED = any(
+        "pull access denied",
+        "requested access to the resource is denied",
+        "no basic auth credentials",
+        "unauthorized",
+        "authorization token has expired",
+        "has the permissions to pull",
+        "denied:",
+        "unable to assume",
+    );
+    /// The image, tag or repository does not exist.
+    MISSING = any(
+        "manifest unknown",
+        "not found",
+        "does not exist",
+        "no such image",
+        "name unknown",
+        "whether the image exists",
+        "image not found",
+    );
+    /// A server-side answer of the registry.
+    SERVER_ERROR = any(
+        "internal server error",
+        "service unavailable",
+        "bad gateway",
+        "gateway timeout",
+        "unexpected status",
+        "unexpected eof",
+        "server error",
+    );
+    FAILED_TO_RESOLVE_REF = any("failed to resolve ref");
+    PULL_IMAGE_MANIFEST = any("pull image manifest");
+    pub(super) SIGNAL_KILLED = any("signal: killed");
+    // HTTP statuses, as numbers of their own.
+    STATUS_429 = status("429");
+    STATUS_401 = status("401");
+    pub(super) STATUS_403 = status("403");
+    pub(super) STATUS_404 = status("404");
+    STATUS_5XX = status("500", "502", "503", "504");
+}
+
+/// Whether the message is about pulling an image (as opposed to starting or running it).
+pub fn is_pull(t: &Text) -> bool {
+    t.any(&PULL)
 }
 
 pub fn classify(t: &Text) -> Hit {
     // "image Manifest does not contain descriptor matching platform 'linux/arm64/v8'" (containerd),
     // "no matching manifest for linux/arm64/v8 in the manifest list entries" (Docker),
     // "image with reference … was found but does not match the specified platform" (Docker 20+).
-    if t.any(&[
-        "descriptor matching platform",
-        "no matching manifest for",
-        "does not match the specified platform",
-        "image platform",
-    ]) {
+    if t.any(&PLATFORM) {
         return high(
             ImagePullPlatformMismatch,
             "The image has no variant for the task's CPU architecture/OS.",
@@ -55,11 +133,7 @@ pub fn classify(t: &Text) -> Hit {
     }
     // "write /var/lib/docker/tmp/GetImageBlob…: no space left on device" (CannotPullContainer doc,
     // "Filesystem space").
-    if t.any(&[
-        "no space left on device",
-        "disk quota exceeded",
-        "not enough space",
-    ]) {
+    if t.any(&DISK_FULL) {
         return high(
             ImagePullDiskFull,
             "The image could not be written: the instance's Docker volume or the task's ephemeral storage is full.",
@@ -67,15 +141,7 @@ pub fn classify(t: &Text) -> Hit {
     }
     // Docker Hub: "429 Too Many Requests - Server message: toomanyrequests: You have reached your
     // pull rate limit" (CannotPullContainer doc, "Docker Hub rate limiting"); ECR throttling.
-    if t.any(&[
-        "toomanyrequests",
-        "too many requests",
-        "pull rate limit",
-        "rate limit",
-        "rate exceeded",
-        "throttl",
-    ]) || t.has_status("429")
-    {
+    if t.any(&RATE_LIMITED) || t.any(&STATUS_429) {
         return high(
             ImagePullRateLimited,
             "The registry throttled the pull (rate limit).",
@@ -83,13 +149,7 @@ pub fn classify(t: &Text) -> Hit {
     }
     // Malformed references never reach the registry: "invalid reference format",
     // "failed to normalize image reference", "repository name must be lowercase".
-    if t.any(&[
-        "invalid reference format",
-        "failed to normalize image reference",
-        "repository name must",
-        "could not parse reference",
-        "invalid reference",
-    ]) {
+    if t.any(&MALFORMED) {
         return high(
             ImagePullNotFound,
             "The image reference in the task definition is malformed.",
@@ -99,20 +159,15 @@ pub fn classify(t: &Text) -> Hit {
     // ECR: There is a connection issue between the task and Amazon ECR", and
     // "pull command failed: : signal: killed" (the agent killed a pull that made no progress: no
     // route to the registry; AWS re:Post "signal: killed" articles).
-    if t.any(&[
-        "connection issue between the task",
-        "signal: killed",
-        // "pull command failed: panic: runtime error: invalid memory address or nil pointer
-        // dereference" is documented as the task not reaching S3 for the layers (CannotPull doc);
-        // any failure of the agent's pull command carries no registry answer.
-        "pull command failed",
-        "check your task network configuration",
-    ]) {
+    // "pull command failed: panic: runtime error: invalid memory address or nil pointer
+    // dereference" is documented as the task not reaching S3 for the layers (CannotPull doc); any
+    // failure of the agent's pull command carries no registry answer.
+    if t.any(&NO_PATH) {
         return high(ImagePullNetwork, "The task has no network path to the registry (no route, NAT, public IP or VPC endpoint).");
     }
     // Fargate's newer wording states the check to make: "The task can't pull the image. Check
     // whether the image exists." precedes the daemon's ambiguous "pull access denied".
-    if t.has("whether the image exists") {
+    if t.has(&WHETHER_IMAGE_EXISTS) {
         return high(
             ImagePullNotFound,
             "The image (repository, tag or digest) does not exist in the registry.",
@@ -121,19 +176,8 @@ pub fn classify(t: &Text) -> Hit {
     // "Check that the role has the permissions to pull images from the registry" (Fargate), IAM
     // "not authorized to perform: ecr:GetAuthorizationToken", registry 401/403, Docker's
     // "pull access denied for X, repository does not exist or may require 'docker login'".
-    let registry_refused = t.any(ACCESS_DENIED)
-        || t.any(&[
-            "pull access denied",
-            "requested access to the resource is denied",
-            "no basic auth credentials",
-            "unauthorized",
-            "authorization token has expired",
-            "has the permissions to pull",
-            "denied:",
-            "unable to assume",
-        ])
-        || t.has_status("401")
-        || t.has_status("403");
+    let registry_refused =
+        t.any(&ACCESS_DENIED) || t.any(&REFUSED) || t.any(&STATUS_401) || t.any(&STATUS_403);
     if registry_refused {
         return high(
             ImagePullAccessDenied,
@@ -143,22 +187,14 @@ pub fn classify(t: &Text) -> Hit {
     // "manifest for X not found: manifest unknown: Requested image not found",
     // "failed to resolve ref …: not found", "API error (404): repository … not found",
     // "Check whether the image exists" (Fargate wording).
-    let missing = t.any(&[
-        "manifest unknown",
-        "not found",
-        "does not exist",
-        "no such image",
-        "name unknown",
-        "whether the image exists",
-        "image not found",
-    ]) || t.has_status("404");
-    if missing && !t.any(NETWORK) {
+    let missing = t.any(&MISSING) || t.any(&STATUS_404);
+    if missing && !t.any(&NETWORK) {
         return high(
             ImagePullNotFound,
             "The image (repository, tag or digest) does not exist in the registry.",
         );
     }
-    if t.any(NETWORK) {
+    if t.any(&NETWORK) {
         return high(ImagePullNetwork, "The pull timed out or could not connect: the task has no network path to the registry.");
     }
     if missing {
@@ -169,16 +205,7 @@ pub fn classify(t: &Text) -> Hit {
     }
     // "httpReaderSeeker: failed open: unexpected status code …: 500 Internal Server Error",
     // 502/503, "unexpected EOF" mid-layer.
-    if t.any(&[
-        "internal server error",
-        "service unavailable",
-        "bad gateway",
-        "gateway timeout",
-        "unexpected status",
-        "unexpected eof",
-        "server error",
-    ]) || ["500", "502", "503", "504"].iter().any(|c| t.has_status(c))
-    {
+    if t.any(&SERVER_ERROR) || t.any(&STATUS_5XX) {
         return high(
             ImagePullRegistryError,
             "The registry answered with an unexpected error (server side).",
@@ -187,7 +214,7 @@ pub fn classify(t: &Text) -> Hit {
     // Truncated before the cause (ECS cuts stoppedReason at ~255 characters). "failed to resolve
     // ref" without a network word is nearly always a missing tag; a long retry series is a network
     // symptom (see Text::retry_count).
-    if t.has("failed to resolve ref") || t.has("pull image manifest") {
+    if t.has(&FAILED_TO_RESOLVE_REF) || t.has(&PULL_IMAGE_MANIFEST) {
         return medium(ImagePullNotFound, "The image reference could not be resolved (the message was cut before the cause; a missing tag is the usual one).");
     }
     if t.retry_count().is_some_and(|n| n >= 3) {
@@ -202,13 +229,13 @@ pub fn classify(t: &Text) -> Hit {
 /// The registry-auth half of `unable to pull secrets or registry auth`: fetching an ECR
 /// authorization token with the execution role.
 pub fn classify_registry_auth(t: &Text) -> Hit {
-    if t.any(ACCESS_DENIED) {
+    if t.any(&ACCESS_DENIED) {
         return high(
             ImagePullAccessDenied,
             "The execution role may not get an ECR authorization token or pull from this repository.",
         );
     }
-    if t.any(NETWORK) || t.has("signal: killed") {
+    if t.any(&NETWORK) || t.has(&SIGNAL_KILLED) {
         return high(ImagePullNetwork, "The task cannot reach Amazon ECR to fetch registry auth (no route, NAT, public IP or VPC endpoint).");
     }
     classify(t)

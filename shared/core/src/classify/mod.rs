@@ -24,7 +24,9 @@ mod task_stop;
 mod text;
 
 pub use evidence::{clean, is_unsafe_char};
-pub use model::{Assessment, Classification, Confidence, Evidence, NextStep, Recovery, Subject};
+pub use model::{
+    Assessment, Classification, Confidence, Evidence, NextStep, NextSteps, Recovery, Subject,
+};
 pub use next_steps::sh as shell_quote;
 
 use crate::event::{EcsEvent, Envelope, TaskStateChange};

@@ -2,9 +2,28 @@
 //! `stoppedReason` and for each container's `reason`.
 
 use super::hit::{high, Hit};
-use super::text::Text;
+use super::text::{words, Text};
 use super::{container_start, image_pull, resource_init, scheduler};
 use crate::taxonomy::Category::*;
+
+words! {
+    /// Out of memory, in the container's reason or the runtime's words.
+    OOM = any(
+        "outofmemoryerror",
+        "out of memory",
+        "oomkilled",
+        "oom-kill",
+        "oom killer",
+        "oom_kill",
+        "killed due to memory usage",
+        "memory limit exceeded",
+        "exceeded memory limit",
+    );
+    /// A malformed image reference, which the pull rules classify.
+    MALFORMED_REFERENCE = any("failed to normalize image reference", "invalid reference format");
+    /// A full disk while the container ran.
+    OUT_OF_SPACE = any("device is out of space", "no space left");
+}
 
 /// Messages that say only *that* the task stopped, not why: the containers must tell.
 pub fn is_generic(t: &Text) -> bool {
@@ -22,17 +41,7 @@ pub fn classify(t: &Text, ctx: scheduler::Context<'_>, fargate: bool) -> Option<
     }
     // "OutOfMemoryError: Container killed due to memory usage" (container `reason`, stopped task
     // error messages doc); the kernel's "oom-kill"/"OOMKilled" in runtime messages.
-    if t.any(&[
-        "outofmemoryerror",
-        "out of memory",
-        "oomkilled",
-        "oom-kill",
-        "oom killer",
-        "oom_kill",
-        "killed due to memory usage",
-        "memory limit exceeded",
-        "exceeded memory limit",
-    ]) {
+    if t.any(&OOM) {
         return Some(high(
             OomKilled,
             "The container was killed for exceeding its memory limit.",
@@ -45,18 +54,13 @@ pub fn classify(t: &Text, ctx: scheduler::Context<'_>, fargate: bool) -> Option<
     }
     // Order matters: an exec format error can be wrapped in any start error; the combined
     // secrets/registry-auth prefix must be split before the pull rules see "registry auth".
-    if t.has("exec format error") {
+    if t.has(&super::container_start::EXEC_FORMAT_ERROR) {
         return container_start::classify(t, fargate);
     }
-    if t.has("unable to pull secrets or registry auth") {
+    if t.has(&super::resource_init::SECRETS_OR_REGISTRY_AUTH) {
         return resource_init::classify(t);
     }
-    if image_pull::is_pull(t)
-        || t.any(&[
-            "failed to normalize image reference",
-            "invalid reference format",
-        ])
-    {
+    if image_pull::is_pull(t) || t.any(&MALFORMED_REFERENCE) {
         return Some(image_pull::classify(t));
     }
     // "InternalError: <reason>": the agent's own error type names the category, whatever
@@ -73,7 +77,7 @@ pub fn classify(t: &Text, ctx: scheduler::Context<'_>, fargate: bool) -> Option<
     if let Some(hit) = container_start::classify_runtime(t) {
         return Some(hit);
     }
-    if t.any(&["device is out of space", "no space left"]) {
+    if t.any(&OUT_OF_SPACE) {
         return Some(high(
             EphemeralStorageFull,
             "The container ran out of disk space while running.",

@@ -6,12 +6,16 @@
 
 use super::evidence::item;
 use super::hit::{high, low, medium, Hit};
-use super::model::{Assessment, Classification, Recovery, Subject};
-use super::next_steps::{self, Hints};
-use super::text::Text;
+use super::model::{Assessment, Classification, NextSteps, Recovery, Subject};
+use super::next_steps::{Hints, Ids, Pending};
+use super::text::{words, Text};
 use super::{reason, scheduler, subject};
 use crate::event::{DeploymentStateChange, Envelope, ServiceAction};
 use crate::taxonomy::Category::*;
+
+words! {
+    MISSING_AN_ATTRIBUTE = any("missing an attribute");
+}
 
 pub fn service_action(envelope: &Envelope, d: &ServiceAction) -> Assessment {
     let subject = subject::of_service(envelope, d.cluster_arn.as_deref(), None);
@@ -107,7 +111,7 @@ pub fn deployment(envelope: &Envelope, d: &DeploymentStateChange) -> Assessment 
 }
 
 fn is_rollback(t: &Text) -> bool {
-    t.any(&["rolling back", "rollback", "rolled back"])
+    t.any(&scheduler::ROLLBACK)
 }
 
 fn is_problem(event_type: Option<&str>) -> bool {
@@ -122,7 +126,7 @@ fn placement_reason(t: &Text) -> Hit {
             "No container instance with a connected ECS agent could take the task.",
         );
     }
-    if t.as_str() == "attribute" || t.has("missing an attribute") {
+    if t.as_str() == "attribute" || t.has(&MISSING_AN_ATTRIBUTE) {
         return medium(
             InsufficientResources,
             "No container instance has the attributes (placement constraints) the task requires.",
@@ -144,15 +148,18 @@ fn build(
         message: (!message.is_empty()).then_some(message),
         ..Hints::default()
     };
-    let next_steps = next_steps::for_category(hit.category, &subject, hints);
-    let workload = subject::summary_prefix(&subject);
+    // Built on first read (model::NextSteps).
+    let next_steps = NextSteps::pending(Pending::new(hit.category, Ids::of(&subject), hints));
+    let mut summary = String::with_capacity(160);
+    subject::push_summary_prefix(&mut summary, &subject);
+    summary.push_str(hit.meaning);
     Classification {
         category: hit.category,
         family: hit.category.family(),
         severity: hit.category.severity(),
         expected: hit.category.expected(),
         confidence: hit.confidence,
-        summary: format!("{workload}{}", hit.meaning),
+        summary,
         evidence,
         next_steps,
         findings: Vec::new(),

@@ -40,19 +40,21 @@ pub fn of_task(envelope: &Envelope, task: &TaskStateChange) -> Subject {
         availability_zone: task.availability_zone.clone(),
         deployment_id: task
             .started_by
-            .clone()
-            .filter(|s| s.starts_with("ecs-svc/")),
+            .as_deref()
+            .filter(|s| s.starts_with("ecs-svc/"))
+            .map(str::to_owned),
         task_arn,
     }
 }
 
-/// `Service <name>: ` when the event belongs to a service, for the start of a summary.
-pub fn summary_prefix(subject: &Subject) -> String {
-    subject
-        .service
-        .as_deref()
-        .map(|s| format!("Service {}: ", super::evidence::clean(s, 64)))
-        .unwrap_or_default()
+/// Appends `Service <name>: ` to `out` when the event belongs to a service, for the start of a
+/// summary.
+pub fn push_summary_prefix(out: &mut String, subject: &Subject) {
+    if let Some(s) = subject.service.as_deref() {
+        out.push_str("Service ");
+        super::evidence::push_clean(out, s, 64);
+        out.push_str(": ");
+    }
 }
 
 /// Cluster from a new-format task ARN (`task/<cluster>/<id>`).

@@ -4,16 +4,22 @@
 use super::containers::{self, is_stop_signal};
 use super::evidence::item;
 use super::hit::{high, low, medium, Hit};
-use super::model::{Classification, Evidence};
-use super::next_steps::{self, Hints};
-use super::text::Text;
+use super::model::{Classification, Evidence, NextSteps};
+use super::next_steps::{Hints, Ids, Pending};
+use super::text::{words, Text};
 use super::{reason, scheduler, subject};
 use crate::event::{Container, Envelope, StopCode, TaskStateChange};
 use crate::taxonomy::Category::{self, *};
 
+words! {
+    /// Memory pressure named anywhere.
+    MEMORY = any("memory", "oom");
+}
+
 pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
     let mut subject = subject::of_task(envelope, task);
-    let mut evidence: Vec<Evidence> = Vec::with_capacity(4);
+    // The stop code, the stop reason and one entry per container, at most: never reallocated.
+    let mut evidence: Vec<Evidence> = Vec::with_capacity(2 + task.containers.len());
     let stopped_reason = task.stopped_reason.as_deref().unwrap_or("");
     let text = Text::new(stopped_reason);
     let fargate = task
@@ -116,7 +122,8 @@ pub fn classify(envelope: &Envelope, task: &TaskStateChange) -> Classification {
             .and_then(|c| c.image.as_deref()),
         subnet_id: task.eni_detail("subnetId"),
     };
-    let next_steps = next_steps::for_category(hit.category, &subject, hints);
+    // Built on first read (model::NextSteps): only what they are made from is kept here.
+    let next_steps = NextSteps::pending(Pending::new(hit.category, Ids::of(&subject), hints));
     Classification {
         category: hit.category,
         family: hit.category.family(),
@@ -168,7 +175,7 @@ fn stop_requested(task: &TaskStateChange) -> bool {
 
 /// Memory pressure named anywhere in the task: a container reason or the stop reason.
 fn oom_evidence(task: &TaskStateChange, stopped: &Text) -> bool {
-    let says_memory = |t: &Text| t.any(&["memory", "oom"]);
+    let says_memory = |t: &Text| t.any(&MEMORY);
     says_memory(stopped)
         || task.containers.iter().any(|c| {
             c.reason
@@ -245,7 +252,15 @@ fn fallback(task: &TaskStateChange, stopped: &Text) -> Hit {
 fn container_evidence(c: &Container, blamed: bool, task: &TaskStateChange) -> Option<Evidence> {
     let name = c.name.as_deref().unwrap_or("?");
     let reason = c.reason.as_deref().filter(|r| !r.trim().is_empty());
-    let field = |f: &str| format!("containers[{}].{f}", super::evidence::clean(name, 64));
+    // `containers[<name>].<f>`, written into one String.
+    let field = |f: &str| {
+        let mut out = String::with_capacity(name.len() + 24);
+        out.push_str("containers[");
+        super::evidence::push_clean(&mut out, name, 64);
+        out.push_str("].");
+        out.push_str(f);
+        out
+    };
     if let Some(r) = reason {
         let meaning = if blamed {
             "The reason ECS recorded for the container blamed for the stop."
@@ -256,16 +271,22 @@ fn container_evidence(c: &Container, blamed: bool, task: &TaskStateChange) -> Op
     }
     match c.exit_code {
         Some(code) => {
-            let meaning = match (blamed, code) {
-                (true, _) => "The exit code of the container blamed for the stop.".to_owned(),
+            let meaning: std::borrow::Cow<'static, str> = match (blamed, code) {
+                (true, _) => "The exit code of the container blamed for the stop.".into(),
                 (false, code) if is_stop_signal(code) => format!(
                     "Exit {code} ({}): stopped by ECS after the task began stopping, not the cause.",
                     if code == 137 { "SIGKILL after stopTimeout" } else { "SIGTERM" }
-                ),
-                (false, 0) => "Exited cleanly.".to_owned(),
-                (false, _) => "Exit code of this container.".to_owned(),
+                )
+                .into(),
+                (false, 0) => "Exited cleanly.".into(),
+                (false, _) => "Exit code of this container.".into(),
             };
-            Some(item(field("exitCode"), &code.to_string(), meaning))
+            // Digits and a sign: `clean` would return them unchanged.
+            Some(Evidence {
+                field: field("exitCode").into(),
+                value: code.to_string(),
+                meaning,
+            })
         }
         None if task.containers.len() <= 8 => Some(item(
             field("exitCode"),
@@ -284,22 +305,28 @@ fn summary(
     decided_by_containers: bool,
     subject: &super::model::Subject,
 ) -> String {
+    use std::fmt::Write;
     let container = culprit
         .and_then(|c| c.name.as_deref())
         .filter(|_| matters(hit.category));
-    let whose = match (container, culprit.and_then(|c| c.exit_code)) {
-        (Some(n), Some(code)) if decided_by_containers => {
-            format!(
-                " (container {}, exit {code})",
-                super::evidence::clean(n, 64)
-            )
+    // "Service <name>: … the application failed (container app, exit 1).", in one String.
+    let mut out = String::with_capacity(192);
+    subject::push_summary_prefix(&mut out, subject);
+    out.push_str(hit.meaning.trim_end_matches('.'));
+    if let Some(n) = container {
+        out.push_str(" (container ");
+        super::evidence::push_clean(&mut out, n, 64);
+        match culprit.and_then(|c| c.exit_code) {
+            Some(code) if decided_by_containers => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, ", exit {code}");
+            }
+            _ => {}
         }
-        (Some(n), _) => format!(" (container {})", super::evidence::clean(n, 64)),
-        (None, _) => String::new(),
-    };
-    let workload = subject::summary_prefix(subject);
-    // "… the application failed (container app, exit 1)."
-    format!("{workload}{}{whose}.", hit.meaning.trim_end_matches('.'))
+        out.push(')');
+    }
+    out.push('.');
+    out
 }
 
 /// Categories where naming the container helps the reader.

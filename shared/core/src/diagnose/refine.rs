@@ -48,12 +48,12 @@ pub fn apply(c: &mut Classification, findings: &[Finding]) -> Option<Category> {
     let proof = proven(c.category, findings)?;
     let to = proof.refines?;
     let evidence = Evidence {
-        field: format!("check:{}", proof.check.as_str().replace(' ', "_")),
+        field: format!("check:{}", proof.check.as_str().replace(' ', "_")).into(),
         value: proof.summary.clone(),
         meaning: if to == c.category {
-            "Confirms the classification.".to_owned()
+            "Confirms the classification.".into()
         } else {
-            format!("Proves {to} rather than {}.", c.category)
+            format!("Proves {to} rather than {}.", c.category).into()
         },
     };
     c.evidence.push(evidence);
@@ -86,7 +86,7 @@ mod tests {
             confidence: Confidence::Medium,
             summary: "The essential container exited with a non-zero code.".into(),
             evidence: vec![],
-            next_steps: vec![],
+            next_steps: Default::default(),
             findings: vec![],
             subject: Subject::default(),
         }

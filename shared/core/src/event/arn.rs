@@ -7,32 +7,59 @@
 //! `arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>`,
 //! `arn:aws:ecs:<region>:<account>:service/<cluster>/<service>` (old format: `service/<service>`).
 
+/// The `n`th `:`-separated field of `s` (`s.split(':').nth(n)`), found byte by byte: the
+/// classifier reads three or four fields of every event's ARNs, and `split` builds a searcher
+/// each time.
+fn field(s: &str, n: usize) -> Option<&str> {
+    let mut start = 0;
+    let mut seen = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b':' {
+            if seen == n {
+                return s.get(start..i);
+            }
+            seen += 1;
+            start = i + 1;
+        }
+    }
+    (seen == n).then(|| s.get(start..)).flatten()
+}
+
+/// What follows the last `sep` (all of `s` without one): `s.rsplit(sep).next()`, byte by byte,
+/// because `rsplit` sets up a searcher that costs more than these short scans from the end.
+fn last_part(s: &str, sep: u8) -> &str {
+    match s.bytes().rposition(|b| b == sep) {
+        Some(i) => s.get(i + 1..).unwrap_or_default(),
+        None => s,
+    }
+}
+
 /// The resource part after `<type>/`, for an ARN of the given resource type.
 fn resource<'a>(arn: &'a str, kind: &str) -> Option<&'a str> {
-    let mut parts = arn.splitn(6, ':');
-    let (prefix, _partition, _service, _region, _account, rest) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    if prefix != "arn" {
+    // `arn:<partition>:<service>:<region>:<account>:<resource>`: the resource starts after the
+    // fifth colon and may hold colons of its own.
+    if !arn.starts_with("arn:") {
         return None;
     }
+    let fifth = arn
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b':')
+        .nth(4)
+        .map(|(i, _)| i)?;
+    let rest = arn.get(fifth + 1..)?;
     rest.strip_prefix(kind)?.strip_prefix('/')
 }
 
 /// Region of any ARN (`arn:aws:ecs:us-east-1:…` → `us-east-1`).
 pub fn region(arn: &str) -> Option<&str> {
-    let r = arn.split(':').nth(3)?;
+    let r = field(arn, 3)?;
     (!r.is_empty()).then_some(r)
 }
 
 /// Account id of any ARN.
 pub fn account(arn: &str) -> Option<&str> {
-    let a = arn.split(':').nth(4)?;
+    let a = field(arn, 4)?;
     (!a.is_empty()).then_some(a)
 }
 
@@ -49,10 +76,7 @@ pub fn task_id(arn_or_id: &str) -> Option<&str> {
     if !arn_or_id.starts_with("arn:") {
         return (!arn_or_id.is_empty()).then_some(arn_or_id);
     }
-    resource(arn_or_id, "task")?
-        .rsplit('/')
-        .next()
-        .filter(|s| !s.is_empty())
+    Some(last_part(resource(arn_or_id, "task")?, b'/')).filter(|s| !s.is_empty())
 }
 
 /// `(family, revision)` of a task-definition ARN or a `family:revision` string.
@@ -62,7 +86,8 @@ pub fn task_definition_parts(arn_or_ref: &str) -> Option<(&str, u32)> {
     } else {
         arn_or_ref
     };
-    let (family, rev) = body.rsplit_once(':')?;
+    let colon = body.bytes().rposition(|b| b == b':')?;
+    let (family, rev) = (body.get(..colon)?, body.get(colon + 1..)?);
     let rev = rev.parse().ok()?;
     (!family.is_empty()).then_some((family, rev))
 }
@@ -72,10 +97,7 @@ pub fn service_name(arn_or_name: &str) -> Option<&str> {
     if !arn_or_name.starts_with("arn:") {
         return (!arn_or_name.is_empty()).then_some(arn_or_name);
     }
-    resource(arn_or_name, "service")?
-        .rsplit('/')
-        .next()
-        .filter(|s| !s.is_empty())
+    Some(last_part(resource(arn_or_name, "service")?, b'/')).filter(|s| !s.is_empty())
 }
 
 /// Cluster name from a new-format service ARN (`service/<cluster>/<service>`).
@@ -116,6 +138,31 @@ mod tests {
         );
         assert_eq!(region(task), Some("us-east-1"));
         assert_eq!(account(task), Some("111122223333"));
+    }
+
+    #[test]
+    fn last_parts_are_those_of_rsplit() {
+        for s in ["", "/", "a", "a/", "/a", "a/b/c", "é/ü"] {
+            assert_eq!(Some(last_part(s, b'/')), s.rsplit('/').next(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn fields_are_those_of_split() {
+        for s in [
+            "",
+            ":",
+            "a",
+            "a:",
+            ":a",
+            "a:b:c:d:e:f:g",
+            "arn:aws:ecs:::x",
+            "é:ü::",
+        ] {
+            for n in 0..8 {
+                assert_eq!(field(s, n), s.split(':').nth(n), "{s:?} {n}");
+            }
+        }
     }
 
     #[test]

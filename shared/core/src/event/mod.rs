@@ -134,8 +134,21 @@ pub fn parse_event(bytes: &[u8]) -> Result<EcsEvent, ParseError> {
             found: json_kind(value.get().bytes().next()),
         });
     }
+    // Read as bytes, serde_json checks the UTF-8 of every string on its own, about a sixth of the
+    // time of parsing an event. Checking the whole input once and reading it as text instead
+    // costs a fraction of that. Input that is not UTF-8 is read as bytes as before, so that its
+    // error stays the same.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse_with(serde_json::Deserializer::from_str(text)),
+        Err(_) => parse_with(serde_json::Deserializer::from_slice(bytes)),
+    }
+}
+
+/// [`parse_event`] with either reader (text or bytes); the same parse.
+fn parse_with<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<EcsEvent, ParseError> {
     let stage = std::cell::Cell::new(Stage::Envelope);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
     let parsed = serde::de::DeserializeSeed::deserialize(one_pass::Seed { stage: &stage }, &mut de)
         .and_then(|p| de.end().map(|()| p));
     match parsed {
@@ -152,7 +165,7 @@ pub fn parse_event(bytes: &[u8]) -> Result<EcsEvent, ParseError> {
         }) => envelope_to_event(envelope, raw),
         Err(e) => Err(match stage.take() {
             Stage::Detail(detail_type) => ParseError::BadDetail {
-                detail_type,
+                detail_type: detail_type.to_owned(),
                 message: e.to_string(),
             },
             Stage::Envelope if e.is_syntax() || e.is_eof() => ParseError::from_json(&e),
@@ -169,7 +182,8 @@ pub fn parse_event(bytes: &[u8]) -> Result<EcsEvent, ParseError> {
 enum Stage {
     #[default]
     Envelope,
-    Detail(String),
+    /// The detail type, one of the constants (no allocation on the way of every event).
+    Detail(&'static str),
 }
 
 mod one_pass {
@@ -256,7 +270,12 @@ mod one_pass {
                         };
                         detail = match typed {
                             Some(dt) => {
-                                self.stage.set(Stage::Detail(dt.to_owned()));
+                                let dt = match dt {
+                                    TASK_STATE_CHANGE => TASK_STATE_CHANGE,
+                                    SERVICE_ACTION => SERVICE_ACTION,
+                                    _ => DEPLOYMENT_STATE_CHANGE,
+                                };
+                                self.stage.set(Stage::Detail(dt));
                                 let t = match dt {
                                     TASK_STATE_CHANGE => Typed::Task(map.next_value()?),
                                     SERVICE_ACTION => Typed::Service(map.next_value()?),
