@@ -6,8 +6,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::input::{self, display_name, InputError, Located};
-use crate::render;
+use crate::input::{self, display_name, InputError};
+use crate::render::{self, Report};
 use ecs_triage_core::classify::assess;
 
 #[derive(Debug, clap::Args)]
@@ -45,7 +45,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn collect(args: &Args) -> Result<Vec<(Located, ecs_triage_core::Assessment)>, InputError> {
+fn collect(args: &Args) -> Result<Vec<Report>, InputError> {
     let stdin_only = ["-".to_owned()];
     let files: &[String] = if args.files.is_empty() {
         &stdin_only
@@ -64,9 +64,10 @@ fn collect(args: &Args) -> Result<Vec<(Located, ecs_triage_core::Assessment)>, I
     }
     Ok(located
         .into_iter()
-        .map(|l| {
-            let a = assess(&l.event);
-            (l, a)
+        .map(|l| Report {
+            assessment: assess(&l.event),
+            origin: l.origin,
+            refined_from: None,
         })
         .collect())
 }

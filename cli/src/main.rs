@@ -1,6 +1,7 @@
 //! `ecs-triage`: the operator's command line on the same engine as the Lambda functions.
 
 mod classify;
+mod diagnose;
 mod input;
 mod render;
 
@@ -22,11 +23,15 @@ struct Cli {
 enum Command {
     /// Classify stopped tasks and ECS service events from files or standard input.
     Classify(classify::Args),
+    /// Diagnose stopped tasks live: read them from ECS and run the checks their category needs
+    /// (logs, task definition and deployment diff, load balancer, IAM, network, image, capacity).
+    Diagnose(diagnose::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Classify(args) => classify::run(&args),
+        Command::Diagnose(args) => diagnose::run(&args),
     }
 }

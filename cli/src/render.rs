@@ -1,18 +1,31 @@
-//! The two output forms of `classify`.
+//! The two output forms of `classify` and `diagnose`.
 
 use std::fmt::Write;
 
-use crate::input::Located;
 use ecs_triage_core::classify::clean;
-use ecs_triage_core::Assessment;
+use ecs_triage_core::{Assessment, Category};
 
-/// One compact JSON object per event, one per line, with the input's origin added.
-pub fn json_lines(events: &[(Located, Assessment)]) -> String {
+/// What one input (a file's event, a described task) came to.
+#[derive(Debug)]
+pub struct Report {
+    /// Where it came from: `file[:line]` for `classify`, the task ARN for `diagnose`.
+    pub origin: String,
+    pub assessment: Assessment,
+    /// The classifier's category before the checks changed it (`diagnose` only).
+    pub refined_from: Option<Category>,
+}
+
+/// One compact JSON object per report, one per line: the assessment's flat schema plus `input`
+/// (the origin) and, when the checks changed the category, `refined_from`.
+pub fn json_lines(reports: &[Report]) -> String {
     let mut out = String::new();
-    for (located, assessment) in events {
-        let mut value = serde_json::to_value(assessment).unwrap_or_default();
+    for r in reports {
+        let mut value = serde_json::to_value(&r.assessment).unwrap_or_default();
         if let Some(obj) = value.as_object_mut() {
-            obj.insert("input".into(), located.origin.clone().into());
+            obj.insert("input".into(), r.origin.clone().into());
+            if let Some(from) = r.refined_from {
+                obj.insert("refined_from".into(), from.label().into());
+            }
         }
         out.push_str(&value.to_string());
         out.push('\n');
@@ -22,14 +35,14 @@ pub fn json_lines(events: &[(Located, Assessment)]) -> String {
 
 /// A short report a person reads in a terminal. Every text from the event is cleaned of control
 /// characters so a hostile reason cannot drive the terminal.
-pub fn human(events: &[(Located, Assessment)]) -> String {
+pub fn human(reports: &[Report]) -> String {
     let mut out = String::new();
-    for (i, (located, assessment)) in events.iter().enumerate() {
+    for (i, report) in reports.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        let origin = clean(&located.origin, 200);
-        match assessment {
+        let origin = clean(&report.origin, 200);
+        match &report.assessment {
             Assessment::Classified(c) => {
                 let expected = if c.expected { ", expected" } else { "" };
                 let _ = writeln!(
@@ -38,6 +51,9 @@ pub fn human(events: &[(Located, Assessment)]) -> String {
                     c.category, c.family, c.severity, c.confidence
                 );
                 let _ = writeln!(out, "  {}", clean(&c.summary, 400));
+                if let Some(from) = report.refined_from {
+                    let _ = writeln!(out, "  (the checks changed the category from {from})");
+                }
                 if !c.evidence.is_empty() {
                     out.push_str("  Evidence:\n");
                     for e in &c.evidence {
@@ -48,6 +64,21 @@ pub fn human(events: &[(Located, Assessment)]) -> String {
                             clean(&e.value, 300),
                             clean(&e.meaning, 300)
                         );
+                    }
+                }
+                if !c.findings.is_empty() {
+                    out.push_str("  What we checked:\n");
+                    for f in &c.findings {
+                        let _ = writeln!(
+                            out,
+                            "    - [{}] {}: {}",
+                            f.verdict.as_str(),
+                            f.check,
+                            clean(&f.summary, 600)
+                        );
+                        for d in &f.details {
+                            let _ = writeln!(out, "        {}", clean(d, 500));
+                        }
                     }
                 }
                 if !c.next_steps.is_empty() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ecs_triage_core::classify::{assess, Assessment};
 use ecs_triage_core::diagnose::engine::{diagnose, Readers};
-use ecs_triage_core::diagnose::run::{BoxFuture, Budget, Timer};
+use ecs_triage_core::diagnose::run::{Budget, Timer};
 use ecs_triage_core::event::{EcsEvent, ParseError};
 use ecs_triage_core::parse_event;
 use ecs_triage_core::respond::{Outcome, RespondError, Responder};
@@ -70,14 +70,23 @@ pub async fn handle(
 ) -> Result<Outcome, HandlerError> {
     let started = Instant::now();
     // The checks must leave time to record and notify before the function's deadline.
-    let deadline_ms = i64::try_from(event.context.deadline).unwrap_or(i64::MAX);
-    let left = Duration::from_millis(u64::try_from(deadline_ms - now_ms - RESERVE_MS).unwrap_or(0));
-    let bounded = enrichment.map(|e| Enrichment {
-        budget: Budget {
-            total: e.budget.total.min(left),
-            per_check: e.budget.per_check.min(left),
+    let left = time_for_checks(event.context.deadline, now_ms);
+    if enrichment.is_some() {
+        tracing::debug!(
+            deadline_ms = event.context.deadline,
+            budget_ms = left.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            "time left for the checks"
+        );
+    }
+    let bounded = enrichment.map(|e| match left {
+        Some(left) => Enrichment {
+            budget: Budget {
+                total: e.budget.total.min(left),
+                per_check: e.budget.per_check.min(left),
+            },
+            ..*e
         },
-        ..*e
+        None => *e,
     });
     let result = respond_with(
         event.payload.get().as_bytes(),
@@ -96,6 +105,27 @@ pub async fn handle(
 /// Time kept back from the Lambda deadline for recording and notifying after the checks.
 const RESERVE_MS: i64 = 2_000;
 
+/// The time the checks may take before the invocation's deadline, keeping [`RESERVE_MS`] for
+/// recording and notifying; `None` when the runtime announced no usable deadline.
+///
+/// Lambda sends `Lambda-Runtime-Deadline-Ms` as milliseconds since the epoch. Local runtimes do
+/// not all follow it: `cargo lambda watch` 1.9 sends the timeout itself (600000, ten minutes),
+/// and a missing header reads as 0. Taken as an epoch time, either is "long past" and would turn
+/// every check into "timed out after 0 ms". So a deadline before 2001-09-09 (10^12 ms), which no
+/// real invocation can have, means "unknown", and the configured budget (`ENRICH_BUDGET_MS`)
+/// alone bounds the checks.
+fn time_for_checks(deadline_ms: u64, now_ms: i64) -> Option<Duration> {
+    const EARLIEST_EPOCH_DEADLINE_MS: u64 = 1_000_000_000_000;
+    if deadline_ms < EARLIEST_EPOCH_DEADLINE_MS {
+        return None;
+    }
+    let deadline_ms = i64::try_from(deadline_ms).unwrap_or(i64::MAX);
+    let left = deadline_ms
+        .saturating_sub(now_ms)
+        .saturating_sub(RESERVE_MS);
+    Some(Duration::from_millis(u64::try_from(left).unwrap_or(0)))
+}
+
 /// The enrichment run before recording: the readers, the time allowed and a timer.
 #[derive(Clone, Copy)]
 pub struct Enrichment<'a> {
@@ -112,15 +142,8 @@ impl std::fmt::Debug for Enrichment<'_> {
     }
 }
 
-/// Sleeping on the tokio runtime, for the checks' timeouts.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct TokioTimer;
-
-impl Timer for TokioTimer {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
+/// Sleeping on the tokio runtime, for the checks' timeouts (shared with the CLI).
+pub use ecs_triage_aws::TokioTimer;
 
 /// Parses and handles one payload without enrichment (see [`respond_with`]).
 pub async fn respond(
@@ -442,6 +465,25 @@ mod tests {
         assert_eq!(outcome.action, Action::Recorded);
         assert!(outcome.notified.is_empty());
         assert!(w.notifier.sent().is_empty());
+    }
+
+    #[test]
+    fn the_checks_get_the_time_before_the_deadline_minus_the_reserve() {
+        let now = 1_700_000_000_000;
+        let in_10_s = u64::try_from(now + 10_000).unwrap();
+        assert_eq!(
+            time_for_checks(in_10_s, now),
+            Some(Duration::from_millis(8_000))
+        );
+        // Less than the reserve left, or a deadline already past: no time for checks.
+        let in_1_s = u64::try_from(now + 1_000).unwrap();
+        assert_eq!(time_for_checks(in_1_s, now), Some(Duration::ZERO));
+        let past = u64::try_from(now - 60_000).unwrap();
+        assert_eq!(time_for_checks(past, now), Some(Duration::ZERO));
+        // No deadline announced, or a relative one (local runtimes): only the configured
+        // budget applies.
+        assert_eq!(time_for_checks(0, now), None);
+        assert_eq!(time_for_checks(600_000, now), None);
     }
 
     #[tokio::test]

@@ -8,10 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ecs_triage_aws::client::load_sdk_config;
 use ecs_triage_aws::dynamodb::DynamoDbIncidentStore;
 use ecs_triage_aws::sns::SnsNotifier;
-use ecs_triage_aws::{
-    AutoScalingAdapter, Ec2Adapter, EcrAdapter, EcsAdapter, Elbv2Adapter, IamAdapter, LogsAdapter,
-};
-use ecs_triage_core::diagnose::engine::Readers;
+use ecs_triage_aws::AwsReaders;
 use ecs_triage_core::diagnose::run::Budget;
 use ecs_triage_core::respond::Responder;
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -40,24 +37,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         policy: &config.policy,
     };
     // The enrichment's readers: one client per service, built once per execution environment.
-    let ecs = EcsAdapter::new(aws_sdk_ecs::Client::new(&sdk));
-    let logs = LogsAdapter::new(aws_sdk_cloudwatchlogs::Client::new(&sdk));
-    let elbv2 = Elbv2Adapter::new(aws_sdk_elasticloadbalancingv2::Client::new(&sdk));
-    let iam = IamAdapter::new(aws_sdk_iam::Client::new(&sdk));
-    let ec2 = Ec2Adapter::new(aws_sdk_ec2::Client::new(&sdk));
-    let ecr = EcrAdapter::new(aws_sdk_ecr::Client::new(&sdk));
-    let scaling = AutoScalingAdapter::new(aws_sdk_applicationautoscaling::Client::new(&sdk));
+    let aws_readers = AwsReaders::new(&sdk);
     let timer = TokioTimer;
     let enrichment = config.enrich.then_some(Enrichment {
-        readers: Readers {
-            ecs: Some(&ecs),
-            logs: Some(&logs),
-            load_balancers: Some(&elbv2),
-            iam: Some(&iam),
-            network: Some(&ec2),
-            images: Some(&ecr),
-            scaling: Some(&scaling),
-        },
+        readers: aws_readers.readers(),
         budget: Budget {
             total: config.enrich_budget,
             per_check: config.enrich_budget,

@@ -26,6 +26,7 @@ pub mod elbv2;
 mod error;
 pub mod iam;
 pub mod logs;
+pub mod readers;
 pub mod sns;
 
 pub use autoscaling::AutoScalingAdapter;
@@ -37,4 +38,5 @@ pub use ecs::EcsAdapter;
 pub use elbv2::Elbv2Adapter;
 pub use iam::IamAdapter;
 pub use logs::LogsAdapter;
+pub use readers::{AwsReaders, TokioTimer};
 pub use sns::SnsNotifier;

@@ -25,8 +25,6 @@
 //! ([`ecs_triage_aws::client::config_loader`]).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -58,36 +56,16 @@ pub fn emulator() -> &'static Emulator {
     }
 }
 
-pub fn repo_root() -> PathBuf {
-    // CARGO_MANIFEST_DIR is <repo>/tests.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
-}
+pub use integration_tests::repo_root;
 
 fn start() -> Result<Emulator, String> {
-    let script = repo_root().join("scripts").join("emulator");
     let begun = Instant::now();
-    let output = Command::new(&script)
-        .arg("start")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run `{} start`: {e}", script.display()))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!(
-            "`{} start` failed ({}); it said:\n{stderr}",
-            script.display(),
-            output.status
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let vars = parse_env(&stdout);
+    let vars = integration_tests::start_emulator()?;
     let get = |key: &str| {
         vars.get(key).cloned().ok_or_else(|| {
             let mut found: Vec<&String> = vars.keys().collect();
             found.sort();
-            format!("expected `{key}=…` in the output of `{} start`, found keys {found:?}; stdout:\n{stdout}\nstderr:\n{stderr}", script.display())
+            format!("expected `{key}=…` in the output of `scripts/emulator start`, found keys {found:?}")
         })
     };
     let emulator = Emulator {
@@ -102,32 +80,6 @@ fn start() -> Result<Emulator, String> {
         begun.elapsed()
     );
     Ok(emulator)
-}
-
-/// `KEY=value` lines, values possibly shell-quoted by Python's `shlex.quote` (single quotes,
-/// with `'"'"'` for a quote inside).
-fn parse_env(text: &str) -> HashMap<String, String> {
-    text.lines()
-        .filter_map(|line| line.split_once('='))
-        .filter(|(key, _)| {
-            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-        .map(|(key, value)| (key.to_owned(), unquote(value.trim())))
-        .collect()
-}
-
-fn unquote(value: &str) -> String {
-    let mut out = String::new();
-    let mut chars = value.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => out.extend(chars.by_ref().take_while(|&c| c != '\'')),
-            '"' => out.extend(chars.by_ref().take_while(|&c| c != '"')),
-            '\\' => out.extend(chars.next()),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A name no other test (in this run or an earlier one) uses, e.g. `it-record-18c2f…-3`.
@@ -434,18 +386,4 @@ pub fn closed_port_endpoint() -> String {
     let port = listener.local_addr().expect("local address").port();
     drop(listener);
     format!("http://127.0.0.1:{port}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_scripts_output_quoted_or_not() {
-        let vars = parse_env("AWS_ENDPOINT_URL=http://127.0.0.1:40629\nTABLE_NAME='odd name'\nX='it'\"'\"'s'\nnot a line\nexport AWS_ENDPOINT_URL TABLE_NAME X\n");
-        assert_eq!(vars["AWS_ENDPOINT_URL"], "http://127.0.0.1:40629");
-        assert_eq!(vars["TABLE_NAME"], "odd name");
-        assert_eq!(vars["X"], "it's");
-        assert_eq!(vars.len(), 3);
-    }
 }
