@@ -2,6 +2,7 @@
 //! One binary made of modules, so it compiles and links once. See `harness` for the emulator's
 //! lifecycle and how tests share it.
 
+mod diagnose_world;
 mod dynamodb_store;
 mod enrich_autoscaling;
 mod enrich_ec2;
@@ -15,3 +16,4 @@ mod harness;
 mod pipeline;
 mod responder_e2e;
 mod sns_notifier;
+mod world;

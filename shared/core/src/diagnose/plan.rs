@@ -27,11 +27,13 @@ pub fn checks_for(category: Category) -> &'static [Check] {
         AppExitError | Segfault | CommandNotFound | CommandNotExecutable | ContainerStartFailed
         | Unknown => &[Logs, Deployment, TaskDefinition, Image],
         ExecFormatError => &[Image, TaskDefinition, Logs, Deployment],
-        OomKilled => &[TaskDefinition, Logs, Deployment],
+        // A service held at its auto scaling maximum fails health checks and runs out of memory
+        // under load (analyze/capacity.rs): Capacity reads the limits for these stops.
+        OomKilled => &[TaskDefinition, Logs, Deployment, Capacity],
         SigkillAfterStopTimeout => &[TaskDefinition, Logs],
         EphemeralStorageFull => &[TaskDefinition, Logs],
-        ElbHealthCheckFailed => &[LoadBalancer, Logs, TaskDefinition, Deployment],
-        ContainerHealthCheckFailed => &[TaskDefinition, Logs, Deployment],
+        ElbHealthCheckFailed => &[LoadBalancer, Logs, TaskDefinition, Deployment, Capacity],
+        ContainerHealthCheckFailed => &[TaskDefinition, Logs, Deployment, Capacity],
         PortConflict | InsufficientResources | QuotaExceeded | AgentDisconnected => {
             &[Capacity, TaskDefinition]
         }
@@ -57,6 +59,13 @@ pub fn checks_for(category: Category) -> &'static [Check] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stops_a_saturated_service_explains_read_the_auto_scaling_limits() {
+        for c in [OomKilled, ElbHealthCheckFailed, ContainerHealthCheckFailed] {
+            assert!(checks_for(c).contains(&Check::Capacity), "{c}");
+        }
+    }
 
     #[test]
     fn expected_stops_and_platform_events_run_no_checks() {

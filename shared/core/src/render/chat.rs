@@ -53,7 +53,9 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
                 .iter()
                 .filter(|f| f.verdict == crate::diagnose::Verdict::Problem)
                 .collect();
-            if let Some(first) = problems.first() {
+            // A finding that confirmed or refined the answer is already in the summary
+            // ("Confirmed: …"): say it once.
+            if let Some(first) = problems.first().filter(|f| !c.summary.contains(&f.summary)) {
                 d.push_str(&format!(" Checked: {}", chat(&first.summary, 300)));
                 if problems.len() > 1 {
                     d.push_str(&format!(" (and {} more problems)", problems.len() - 1));

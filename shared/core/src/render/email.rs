@@ -133,7 +133,8 @@ pub fn email_text(inc: &Incident, what: NotificationKind, now_ms: i64) -> String
     out.push_str("WHERE\n");
     let mut field = |name: &str, value: Option<String>| {
         if let Some(v) = value.filter(|v| !v.is_empty()) {
-            let _ = writeln!(out, "  {name:<17}{}", one_line(&v, 300));
+            // 19 columns: the longest label ("Availability zone:") and a space.
+            let _ = writeln!(out, "  {name:<19}{}", one_line(&v, 300));
         }
     };
     field("Cluster:", Some(w.cluster.clone()));

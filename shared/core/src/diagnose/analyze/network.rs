@@ -618,7 +618,10 @@ fn sg_finding(
         return Finding::new(
             Check::Network,
             Verdict::Ok,
-            format!("{groups} allow outbound TCP 443 to what the task needs."),
+            format!(
+                "{groups} {} outbound TCP 443 to what the task needs.",
+                if ids.len() == 1 { "allows" } else { "allow" }
+            ),
         )
         .with_details(details);
     }
