@@ -23,6 +23,7 @@ pub mod image;
 pub mod incident;
 pub mod ports;
 pub mod redact;
+pub mod remediate;
 pub mod render;
 pub mod respond;
 pub mod taxonomy;
