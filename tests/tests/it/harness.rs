@@ -129,8 +129,26 @@ pub fn emulator_settings() -> ClientSettings {
     }
 }
 
-/// Per-test tap queues, by cluster (see [`Emulator::tap`]).
-static TAPS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+/// One test's tap: its cluster, its queue's URL and its topic's ARN (see [`Emulator::tap`]).
+struct Tap {
+    cluster: String,
+    queue_url: String,
+    topic_arn: String,
+}
+
+/// Per-test taps, by cluster.
+static TAPS: std::sync::Mutex<Vec<Tap>> = std::sync::Mutex::new(Vec::new());
+
+fn tap_of<T>(cluster: &str, field: impl Fn(&Tap) -> T) -> T {
+    TAPS.lock()
+        .expect("taps lock")
+        .iter()
+        .find(|t| t.cluster == cluster)
+        .map(field)
+        .unwrap_or_else(|| {
+            panic!("no tap for {cluster}: call emulator().tap(cluster) before publishing")
+        })
+}
 
 impl Emulator {
     /// SDK configuration for the emulator (see [`emulator_settings`]).
@@ -138,10 +156,31 @@ impl Emulator {
         sdk_config_at(&self.endpoint, &emulator_settings()).await
     }
 
-    /// Subscribes a queue of this test's own to the topic, with a filter policy on the
-    /// `cluster` message attribute, so concurrent tests never see (or hide) each other's
-    /// messages. Call before publishing; [`Emulator::drain_tap`] then reads it.
+    /// Gives this test a topic of its own and a queue subscribed to it (with a filter policy on
+    /// the `cluster` message attribute too), so concurrent tests never see (or hide) each
+    /// other's messages. Publish through [`Emulator::notifier_for`]; [`Emulator::drain_tap`]
+    /// reads the queue.
+    ///
+    /// A topic per test, not one shared topic with a subscription per test: moto 5.2.5 fans a
+    /// publish out to the first page (100) of a topic's subscriptions only
+    /// (`moto/sns/models.py`, `Topic.publish` ignores `list_subscriptions_by_topic`'s next
+    /// token), so on a long-lived emulator the 101st test's tap silently got nothing.
     pub async fn tap(&self, cluster: &str) {
+        let sns = aws_sdk_sns::Client::new(&self.sdk_config().await);
+        let topic_name = short_name("topic", cluster);
+        let topic_arn = sns
+            .create_topic()
+            .name(&topic_name)
+            .send()
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "CreateTopic {topic_name} failed: {}",
+                    DisplayErrorContext(&e)
+                )
+            })
+            .topic_arn
+            .unwrap_or_else(|| panic!("CreateTopic {topic_name} returned no ARN"));
         let sqs = self.sqs().await;
         let name = short_name("tap", cluster);
         let url = sqs
@@ -171,18 +210,24 @@ impl Emulator {
             })
             .unwrap_or_else(|| panic!("GetQueueAttributes {name} returned no QueueArn"));
         let filter = serde_json::json!({ "cluster": [cluster] }).to_string();
-        aws_sdk_sns::Client::new(&self.sdk_config().await)
-            .subscribe()
-            .topic_arn(&self.topic_arn)
+        sns.subscribe()
+            .topic_arn(&topic_arn)
             .protocol("sqs")
             .endpoint(&arn)
             .attributes("FilterPolicy", filter)
             .send()
             .await
             .unwrap_or_else(|e| panic!("Subscribe {name} failed: {}", DisplayErrorContext(&e)));
-        TAPS.lock()
-            .expect("taps lock")
-            .push((cluster.to_owned(), url));
+        TAPS.lock().expect("taps lock").push(Tap {
+            cluster: cluster.to_owned(),
+            queue_url: url,
+            topic_arn,
+        });
+    }
+
+    /// The topic [`Emulator::tap`] made for `cluster`.
+    pub fn topic_for(&self, cluster: &str) -> String {
+        tap_of(cluster, |t| t.topic_arn.clone())
     }
 
     pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
@@ -265,10 +310,11 @@ impl Emulator {
     }
 
     /// The adapter under test, on the emulator's topic.
-    pub async fn notifier(&self) -> SnsNotifier {
+    /// A notifier on the topic [`Emulator::tap`] made for `cluster`.
+    pub async fn notifier_for(&self, cluster: &str) -> SnsNotifier {
         SnsNotifier::new(
             aws_sdk_sns::Client::new(&self.sdk_config().await),
-            &self.topic_arn,
+            self.topic_for(cluster),
         )
     }
 
@@ -280,15 +326,7 @@ impl Emulator {
         want: usize,
         within: Duration,
     ) -> Vec<SnsEnvelope> {
-        let url = TAPS
-            .lock()
-            .expect("taps lock")
-            .iter()
-            .find(|(c, _)| c == cluster)
-            .map(|(_, u)| u.clone())
-            .unwrap_or_else(|| {
-                panic!("no tap queue for {cluster}: call emulator().tap(cluster) before publishing")
-            });
+        let url = tap_of(cluster, |t| t.queue_url.clone());
         let sqs = self.sqs().await;
         let deadline = Instant::now() + within;
         let mut mine = Vec::new();

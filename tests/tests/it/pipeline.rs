@@ -23,7 +23,7 @@ async fn a_redelivered_stop_is_recorded_once_and_announced_once() {
         .expect("the sample parses");
     let (store, notifier, policy) = (
         emu.isolated_store("pipeline").await,
-        emu.notifier().await,
+        emu.notifier_for(&cluster).await,
         Policy::default(),
     );
     let responder = Responder {

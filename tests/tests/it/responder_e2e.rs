@@ -47,7 +47,7 @@ impl World {
         emu.tap(&cluster).await;
         World {
             store: emu.isolated_store(test).await,
-            notifier: emu.notifier().await,
+            notifier: emu.notifier_for(&cluster).await,
             policy: Policy::default(),
             cluster,
         }

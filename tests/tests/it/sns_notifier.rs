@@ -19,7 +19,11 @@ async fn a_notification_reaches_the_queue_as_chat_json_with_subject_and_attribut
     let incident = stop(&oom(&cluster, "web", "task-1"), NOW_MS, None).incident;
     let note = render::notification(&incident, NotificationKind::Opened, NOW_MS);
 
-    emu.notifier().await.publish(&note).await.unwrap();
+    emu.notifier_for(&cluster)
+        .await
+        .publish(&note)
+        .await
+        .unwrap();
 
     let got = emu.drain_tap(&cluster, 1, Duration::from_secs(10)).await;
     assert_eq!(
@@ -29,7 +33,7 @@ async fn a_notification_reaches_the_queue_as_chat_json_with_subject_and_attribut
     );
     let envelope = &got[0];
     assert_eq!(envelope.kind, "Notification");
-    assert_eq!(envelope.topic_arn, emu.topic_arn);
+    assert_eq!(envelope.topic_arn, emu.topic_for(&cluster));
     assert!(!envelope.message_id.is_empty());
     // The sqs protocol gets the chat JSON, byte for byte.
     assert_eq!(envelope.message, note.chat_json);

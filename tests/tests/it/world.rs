@@ -696,7 +696,7 @@ impl Triage {
         emu.tap(&cluster_name).await;
         Triage {
             store: emu.isolated_store(test).await,
-            notifier: emu.notifier().await,
+            notifier: emu.notifier_for(&cluster_name).await,
             policy: Policy::default(),
             cluster: cluster_name,
         }
