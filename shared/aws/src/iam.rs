@@ -1,15 +1,16 @@
 //! [`IamReader`] on IAM: a role's trust policy and every permission policy that applies to it
 //! (inline, and attached managed policies at their default version), as JSON documents, so the
-//! domain can evaluate them locally (IAM's SimulatePrincipalPolicy needs more permissions and is
-//! not in the emulator).
+//! domain can evaluate them locally, and IAM's policy simulator (SimulatePrincipalPolicy) on the
+//! role, which the IAM check prefers when the caller may use it (it is not in the emulator).
 //!
 //! IAM returns policy documents URL-encoded ("URL-encoded compliant with RFC 3986", IAM API
 //! reference, GetRolePolicy); [`decode_document`] undoes that.
 
 use async_trait::async_trait;
+use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType};
 use aws_sdk_iam::Client;
 use ecs_triage_core::diagnose::ports::IamReader;
-use ecs_triage_core::diagnose::view::RolePolicies;
+use ecs_triage_core::diagnose::view::{RolePolicies, SimulatedDecision, SimulatedOutcome};
 use ecs_triage_core::ports::PortError;
 use tracing::debug;
 
@@ -19,6 +20,7 @@ const SERVICE: &str = "iam";
 
 /// The IAM actions this adapter can call (compared with the SAM template's policy by a test).
 pub const OPERATIONS: &[&str] = &[
+    "iam:SimulatePrincipalPolicy",
     "iam:GetRole",
     "iam:ListRolePolicies",
     "iam:GetRolePolicy",
@@ -94,6 +96,55 @@ impl IamAdapter {
 
 #[async_trait]
 impl IamReader for IamAdapter {
+    /// One SimulatePrincipalPolicy run over every action and resource asked for (IAM simulates
+    /// each action on each resource; the pairs not asked for are dropped).
+    async fn simulate(
+        &self,
+        role_arn: &str,
+        required: &[(String, String)],
+    ) -> Result<Option<Vec<SimulatedDecision>>, PortError> {
+        let mut actions: Vec<String> = required.iter().map(|(a, _)| a.clone()).collect();
+        let mut resources: Vec<String> = required.iter().map(|(_, r)| r.clone()).collect();
+        actions.sort_unstable();
+        actions.dedup();
+        resources.sort_unstable();
+        resources.dedup();
+        let results: Vec<EvaluationResult> = self
+            .client
+            .simulate_principal_policy()
+            .policy_source_arn(role_arn)
+            .set_action_names(Some(actions))
+            .set_resource_arns(Some(resources))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| {
+                port_error(
+                    SERVICE,
+                    "SimulatePrincipalPolicy",
+                    &format!("the policy simulation of `{role_arn}`"),
+                    &e,
+                )
+            })?;
+        let decisions: Vec<SimulatedDecision> = results
+            .iter()
+            .filter_map(simulated_decision)
+            .filter(|d| {
+                required
+                    .iter()
+                    .any(|(a, r)| a.eq_ignore_ascii_case(&d.action) && *r == d.resource)
+            })
+            .collect();
+        debug!(
+            role = role_arn,
+            results = decisions.len(),
+            "policy simulated"
+        );
+        Ok(Some(decisions))
+    }
+
     async fn role_policies(&self, role_name: &str) -> Result<RolePolicies, PortError> {
         debug!(role = role_name, "reading role policies");
         let out = self
@@ -198,6 +249,22 @@ impl IamReader for IamAdapter {
     }
 }
 
+/// One simulator result as the domain reads it; `None` for a result without a resource or with
+/// a decision this version does not know (the check then evaluates that pair locally).
+pub(crate) fn simulated_decision(r: &EvaluationResult) -> Option<SimulatedDecision> {
+    let outcome = match r.eval_decision() {
+        PolicyEvaluationDecisionType::Allowed => SimulatedOutcome::Allowed,
+        PolicyEvaluationDecisionType::ExplicitDeny => SimulatedOutcome::ExplicitDeny,
+        PolicyEvaluationDecisionType::ImplicitDeny => SimulatedOutcome::ImplicitDeny,
+        _ => return None,
+    };
+    Some(SimulatedDecision {
+        action: r.eval_action_name().to_owned(),
+        resource: r.eval_resource_name()?.to_owned(),
+        outcome,
+    })
+}
+
 /// A policy document as IAM returned it, made readable: URL-decoded, unless it is already JSON.
 /// An encoded document never starts with `{` (RFC 3986 encodes it as `%7B`), so a document that
 /// does was not encoded (the emulator returns GetPolicyVersion documents that way) and decoding
@@ -232,5 +299,48 @@ mod tests {
         let raw = r#"{"Condition":{"StringLike":{"s":"a+b%41"}}}"#;
         assert_eq!(decode_document(raw), raw);
         assert_eq!(decode_document("%ZZ"), "%ZZ");
+    }
+
+    fn result(decision: PolicyEvaluationDecisionType, resource: Option<&str>) -> EvaluationResult {
+        EvaluationResult::builder()
+            .eval_action_name("secretsmanager:GetSecretValue")
+            .set_eval_resource_name(resource.map(str::to_owned))
+            .eval_decision(decision)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn simulator_results_map_to_the_three_outcomes_and_skip_what_they_cannot_name() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+        for (decision, outcome) in [
+            (
+                PolicyEvaluationDecisionType::Allowed,
+                SimulatedOutcome::Allowed,
+            ),
+            (
+                PolicyEvaluationDecisionType::ExplicitDeny,
+                SimulatedOutcome::ExplicitDeny,
+            ),
+            (
+                PolicyEvaluationDecisionType::ImplicitDeny,
+                SimulatedOutcome::ImplicitDeny,
+            ),
+        ] {
+            assert_eq!(
+                simulated_decision(&result(decision, Some(arn))),
+                Some(SimulatedDecision {
+                    action: "secretsmanager:GetSecretValue".to_owned(),
+                    resource: arn.to_owned(),
+                    outcome,
+                })
+            );
+        }
+        assert_eq!(
+            simulated_decision(&result(PolicyEvaluationDecisionType::Allowed, None)),
+            None
+        );
+        let unknown = PolicyEvaluationDecisionType::from("softDeny");
+        assert_eq!(simulated_decision(&result(unknown, Some(arn))), None);
     }
 }

@@ -94,7 +94,8 @@ mod tests {
             let (service, action) = op.split_once(':').expect("service:Action");
             assert!(services.contains(&service), "{op}");
             assert!(
-                ["Describe", "Get", "List", "BatchGet"]
+                // SimulatePrincipalPolicy reads too: it evaluates, it changes nothing.
+                ["Describe", "Get", "List", "BatchGet", "Simulate"]
                     .iter()
                     .any(|verb| action.starts_with(verb)),
                 "{op} is not a read"

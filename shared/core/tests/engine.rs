@@ -8,7 +8,7 @@ use ecs_triage_core::diagnose::ports::{EcsReader, IamReader, LogReader};
 use ecs_triage_core::diagnose::run::Budget;
 use ecs_triage_core::diagnose::view::{
     ContainerDefinitionView, ContainerInstanceView, LogConfigView, LogLine, RolePolicies,
-    ServiceView, TaskDefinitionView,
+    SecretRef, ServiceView, SimulatedDecision, SimulatedOutcome, TaskDefinitionView,
 };
 use ecs_triage_core::diagnose::{Check, Verdict};
 use ecs_triage_core::event::{parse_event, EcsEvent, TaskStateChange};
@@ -275,4 +275,111 @@ async fn the_messages_say_what_was_checked() {
         .expect("the logs' problem");
     let said = ecs_triage_core::render::sanitize::chat(&problem.summary, 300);
     assert_eq!(description.matches(said.as_str()).count(), 1, "{chat}");
+}
+
+/// A role whose own policies allow everything, and a simulator with its own answer (or none).
+struct Iam {
+    simulated: Result<Option<Vec<SimulatedDecision>>, PortError>,
+}
+
+#[async_trait]
+impl IamReader for Iam {
+    async fn role_policies(&self, _: &str) -> Result<RolePolicies, PortError> {
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        Ok(RolePolicies {
+            role_name: "orders-api-execution".into(),
+            role_arn: "arn:aws:iam::111122223333:role/orders-api-execution".into(),
+            trust_policy: trust.into(),
+            permission_policies: vec![("everything".into(), all.into())],
+        })
+    }
+
+    async fn simulate(
+        &self,
+        _: &str,
+        _: &[(String, String)],
+    ) -> Result<Option<Vec<SimulatedDecision>>, PortError> {
+        self.simulated.clone()
+    }
+}
+
+const SECRET: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:orders/db-AbCdEf";
+
+/// The secrets-access-denied sample, its task definition reading SECRET with an execution role.
+async fn secrets_diagnosis(iam: &Iam) -> Vec<ecs_triage_core::diagnose::Finding> {
+    let (c, task) = sample("task-stopped-secrets-access-denied.json");
+    let container = c.subject.container.clone().unwrap_or_else(|| "app".into());
+    let mut td = task_definition(&container);
+    td.execution_role_arn = Some("arn:aws:iam::111122223333:role/orders-api-execution".into());
+    td.containers[0].secrets = vec![SecretRef {
+        name: "DB_PASSWORD".into(),
+        value_from: SECRET.into(),
+    }];
+    let ecs = Ecs { td };
+    let readers = Readers {
+        ecs: Some(&ecs),
+        iam: Some(iam),
+        ..Readers::default()
+    };
+    diagnose(c, &task, readers, Budget::default(), &NoDeadline)
+        .await
+        .findings
+        .into_iter()
+        .filter(|f| f.check == Check::Iam)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_policy_simulator_overrules_the_local_evaluation_when_it_can_run() {
+    // The role's own policies allow everything; the simulator (which weighs the permissions
+    // boundary) says no for the secret.
+    let iam = Iam {
+        simulated: Ok(Some(vec![SimulatedDecision {
+            action: "secretsmanager:GetSecretValue".into(),
+            resource: SECRET.into(),
+            outcome: SimulatedOutcome::ImplicitDeny,
+        }])),
+    };
+    let findings = secrets_diagnosis(&iam).await;
+    let problem = findings
+        .iter()
+        .find(|f| f.verdict == Verdict::Problem)
+        .unwrap_or_else(|| panic!("no IAM problem in {findings:#?}"));
+    assert!(
+        problem
+            .summary
+            .contains("may not secretsmanager:GetSecretValue on")
+            && problem.summary.contains(SECRET)
+            && problem.summary.contains("policy simulator")
+            && problem.summary.contains("permissions boundary"),
+        "{}",
+        problem.summary
+    );
+    assert_eq!(problem.refines, Some(Category::SecretsAccessDenied));
+}
+
+#[tokio::test]
+async fn without_the_simulator_the_role_is_evaluated_locally_and_says_so() {
+    let iam = Iam {
+        simulated: Err(denied("SimulatePrincipalPolicy")),
+    };
+    let findings = secrets_diagnosis(&iam).await;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.verdict == Verdict::Info && f.summary.contains("evaluated locally")),
+        "{findings:#?}"
+    );
+    // Locally, "Allow * on *" allows what the task needs.
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.verdict == Verdict::Ok && f.summary.contains("its own policies")),
+        "{findings:#?}"
+    );
+    assert!(
+        !findings.iter().any(|f| f.verdict == Verdict::Problem),
+        "{findings:#?}"
+    );
 }

@@ -166,3 +166,23 @@ async fn an_unknown_role_is_a_permanent_error_naming_it() {
         "{text}"
     );
 }
+
+/// moto 5.2.5 has no SimulatePrincipalPolicy: the adapter makes the request and reports the
+/// failure as a port error naming the operation, which is what makes the IAM check fall back
+/// to evaluating the role's policies locally (the mapping of real results is unit-tested in
+/// `shared/aws/src/iam.rs`; the check's use of them in `shared/core/tests/engine.rs`).
+#[tokio::test]
+async fn the_policy_simulator_failing_is_a_port_error_naming_it() {
+    let err = IamAdapter::new(emulator().iam().await)
+        .simulate(
+            "arn:aws:iam::123456789012:role/any",
+            &[(
+                "secretsmanager:GetSecretValue".to_owned(),
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf".to_owned(),
+            )],
+        )
+        .await
+        .expect_err("the emulator cannot simulate");
+    let text = err.to_string();
+    assert!(text.contains("SimulatePrincipalPolicy"), "{text}");
+}

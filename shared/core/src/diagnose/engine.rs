@@ -15,8 +15,8 @@ use super::ports::{
 };
 use super::refine;
 use super::run::{run_all, BoxFuture, Budget, Job, Timer};
-use super::view::{ServiceView, TaskDefinitionView};
-use crate::classify::Classification;
+use super::view::{ServiceView, SimulatedOutcome, TaskDefinitionView};
+use crate::classify::{clean, Classification};
 use crate::event::time::parse_rfc3339_ms;
 use crate::event::{arn, TaskStateChange};
 use crate::iam::{self, PolicyDocument, RequiredPermission, TrustDecision};
@@ -541,9 +541,64 @@ async fn iam_check(
         }
     }
     let required = required_permissions(td, ctx);
+    // IAM's own simulator first: it also weighs the permissions boundary. Where the caller may
+    // not use it (or the emulator lacks it), the role's policies are evaluated locally.
+    let pairs: Vec<(String, String)> = required
+        .iter()
+        .map(|r| (r.action.clone(), r.resource.clone()))
+        .collect();
+    let simulated = if pairs.is_empty() {
+        None
+    } else {
+        match iam_reader.simulate(role_arn, &pairs).await {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(Finding::new(
+                    Check::Iam,
+                    Verdict::Info,
+                    format!("IAM's policy simulator could not be used ({e}); the role's own policies were evaluated locally, without its permissions boundary or SCPs."),
+                ));
+                None
+            }
+        }
+    };
     let verdicts = iam::check(&docs, &required);
     let mut allowed = 0usize;
     for v in &verdicts {
+        let by_simulator = simulated.as_deref().and_then(|results| {
+            results.iter().find(|d| {
+                d.action.eq_ignore_ascii_case(&v.required.action)
+                    && d.resource == v.required.resource
+            })
+        });
+        if let Some(d) = by_simulator {
+            if d.outcome == SimulatedOutcome::Allowed {
+                allowed += 1;
+                continue;
+            }
+            let how = match d.outcome {
+                SimulatedOutcome::ExplicitDeny => "an explicit deny",
+                _ => "no statement allows it",
+            };
+            let mut sentence = format!(
+                "{} may not {} on {}: IAM's policy simulator says {how}",
+                clean(role, 128),
+                clean(&v.required.action, 128),
+                clean(&v.required.resource, 300)
+            );
+            if v.is_allowed() {
+                sentence.push_str(
+                    " (the role's own policies allow it: its permissions boundary does not)",
+                );
+            }
+            sentence.push('.');
+            let f = Finding::new(Check::Iam, Verdict::Problem, sentence);
+            out.push(match permission_proves(&v.required.action, category) {
+                Some(c) => f.refining(c),
+                None => f,
+            });
+            continue;
+        }
         if v.is_allowed() {
             allowed += 1;
             continue;
@@ -562,7 +617,16 @@ async fn iam_check(
         out.push(finding);
     }
     if allowed == verdicts.len() && !verdicts.is_empty() {
-        out.push(Finding::new(Check::Iam, Verdict::Ok, format!("{role} allows the {allowed} permissions this task needs (its own policies; SCPs and boundaries not seen).")));
+        let how = if simulated.is_some() {
+            "IAM's policy simulator: its policies and permissions boundary; SCPs not seen"
+        } else {
+            "its own policies; SCPs and boundaries not seen"
+        };
+        out.push(Finding::new(
+            Check::Iam,
+            Verdict::Ok,
+            format!("{role} allows the {allowed} permissions this task needs ({how})."),
+        ));
     }
     out
 }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 
 use super::view::{
     ContainerInstanceView, ImageView, LogLine, RolePolicies, ScalableTargetView, SecurityGroupView,
-    ServiceView, SubnetView, TargetGroupView, TargetHealthView, TaskDefinitionView,
-    VpcEndpointView,
+    ServiceView, SimulatedDecision, SubnetView, TargetGroupView, TargetHealthView,
+    TaskDefinitionView, VpcEndpointView,
 };
 use crate::event::TaskStateChange;
 use crate::ports::PortError;
@@ -59,6 +59,18 @@ pub trait LoadBalancerReader: Send + Sync {
 #[async_trait]
 pub trait IamReader: Send + Sync {
     async fn role_policies(&self, role_name: &str) -> Result<RolePolicies, PortError>;
+
+    /// IAM's policy simulator (SimulatePrincipalPolicy) on the role for each `(action,
+    /// resource)`: it also weighs the role's permissions boundary, which the local evaluator
+    /// does not see. `Ok(None)` when this reader has no simulator; an error (the caller may not
+    /// call it, the emulator lacks it) makes the check evaluate the role's policies locally.
+    async fn simulate(
+        &self,
+        _role_arn: &str,
+        _required: &[(String, String)],
+    ) -> Result<Option<Vec<SimulatedDecision>>, PortError> {
+        Ok(None)
+    }
 }
 
 /// Amazon EC2 networking (DescribeSubnets, DescribeRouteTables, DescribeNetworkAcls,

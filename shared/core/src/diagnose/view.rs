@@ -213,6 +213,23 @@ pub struct RolePolicies {
     pub permission_policies: Vec<(String, String)>,
 }
 
+/// IAM's own answer (SimulatePrincipalPolicy) for one action on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatedDecision {
+    pub action: String,
+    pub resource: String,
+    pub outcome: SimulatedOutcome,
+}
+
+/// `EvalDecision` of the policy simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimulatedOutcome {
+    Allowed,
+    ExplicitDeny,
+    ImplicitDeny,
+}
+
 /// The network path of one subnet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubnetView {

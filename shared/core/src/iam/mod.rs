@@ -2,8 +2,9 @@
 //!
 //! When a task stops on `AccessDeniedException`, or an image pull fails for an unclear reason,
 //! ecs-triage reads the execution role's policies and checks exactly the permissions the task
-//! definition calls for. IAM's `SimulatePrincipalPolicy` would answer this, but the emulator has
-//! none and many accounts deny it to operators, so the policies are evaluated here, without I/O:
+//! definition calls for. The IAM check asks IAM's `SimulatePrincipalPolicy` first (it also weighs
+//! the permissions boundary); where that cannot run (the emulator has none, many accounts deny it
+//! to operators), the policies are evaluated here, without I/O:
 //!
 //! 1. [`PolicyDocument::parse`] / [`PolicyDocument::parse_url_encoded`] read each policy as IAM
 //!    returns it;
