@@ -264,8 +264,8 @@ async fn the_messages_say_what_was_checked() {
         "{}",
         note.subject
     );
-    // The chat names the logs' problem once: the refined summary is that finding, so no
-    // "Checked:" repeats it.
+    // The chat lists what was checked, the logs' problem first; the refined summary already
+    // is that finding, so no "Checked:" sentence repeats it.
     let chat: serde_json::Value = serde_json::from_str(&note.chat_json).unwrap();
     let description = chat["content"]["description"].as_str().unwrap();
     let problem = d
@@ -273,8 +273,12 @@ async fn the_messages_say_what_was_checked() {
         .iter()
         .find(|f| f.verdict == ecs_triage_core::diagnose::Verdict::Problem)
         .expect("the logs' problem");
-    let said = ecs_triage_core::render::sanitize::chat(&problem.summary, 300);
-    assert_eq!(description.matches(said.as_str()).count(), 1, "{chat}");
+    let listed = ecs_triage_core::render::checked_line(problem);
+    assert!(
+        description.contains(&format!("*What we checked*{listed}")),
+        "{chat}"
+    );
+    assert!(!description.contains("Checked:"), "{chat}");
 }
 
 /// A role whose own policies allow everything, and a simulator with its own answer (or none).

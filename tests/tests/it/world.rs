@@ -25,7 +25,7 @@ use ecs_triage_core::event::time::format_rfc3339_ms;
 use ecs_triage_core::incident::{Incident, NotificationKind, Policy};
 use ecs_triage_core::ports::IncidentStore;
 use ecs_triage_core::render::email_text;
-use ecs_triage_core::render::sanitize::{chat, one_line};
+use ecs_triage_core::render::sanitize::one_line;
 use ecs_triage_core::respond::{Outcome, Responder};
 use responder::handler::{respond_with, Enrichment};
 use serde_json::{json, Value};
@@ -648,14 +648,11 @@ impl Report {
         let description = self.description();
         match self.first_problem() {
             Some(first) => {
-                // As the chat renderer writes it: one line, markdown escaped. Once: either the
-                // summary already carries it ("Confirmed: …", a refined summary) or "Checked: …"
-                // adds it.
-                let named = chat(&first.summary, 300);
-                assert_eq!(
-                    description.matches(named.as_str()).count(),
-                    1,
-                    "the chat description should name the first problem ({}) once; it is: {description}",
+                // The first problem leads the "What we checked" list (problems sort first).
+                let listed = ecs_triage_core::render::checked_line(first);
+                assert!(
+                    description.contains(&format!("*What we checked*{listed}")),
+                    "the chat description should list the first problem ({}) first; it is: {description}",
                     first.summary
                 );
             }

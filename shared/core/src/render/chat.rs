@@ -33,7 +33,7 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
             super::stops(inc.count)
         ),
     };
-    let description = match what {
+    let mut description = match what {
         NotificationKind::Resolved => format!(
             "The service recovered at {} after {} stopped task(s).",
             format_rfc3339_ms(inc.resolved_ms.unwrap_or(inc.last_seen_ms)),
@@ -48,18 +48,14 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
             {
                 d.push_str(&format!(" Reason: {}", chat(&e.value, 400)));
             }
-            let problems: Vec<&crate::diagnose::Finding> = c
+            if let Some(first) = c
                 .findings
                 .iter()
-                .filter(|f| f.verdict == crate::diagnose::Verdict::Problem)
-                .collect();
-            // A finding that confirmed or refined the answer is already in the summary
-            // ("Confirmed: …"): say it once.
-            if let Some(first) = problems.first().filter(|f| !c.summary.contains(&f.summary)) {
+                .find(|f| f.verdict == crate::diagnose::Verdict::Problem)
+                .filter(|f| !c.summary.contains(&f.summary))
+            {
+                // The first problem leads, right after the reason; the list below has the rest.
                 d.push_str(&format!(" Checked: {}", chat(&first.summary, 300)));
-                if problems.len() > 1 {
-                    d.push_str(&format!(" (and {} more problems)", problems.len() - 1));
-                }
             }
             d.push_str(&format!(
                 " {} since {}; confidence {}.",
@@ -70,6 +66,23 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
             d
         }
     };
+    // "What we checked": each check, its verdict and what it found, one line each (the email
+    // has the details). Problems first, then warnings, then the rest; at most 8 lines, so the
+    // message stays short in a channel.
+    if what != NotificationKind::Resolved && !c.findings.is_empty() {
+        let mut findings: Vec<&crate::diagnose::Finding> = c.findings.iter().collect();
+        findings.sort_by_key(|f| f.verdict);
+        description.push_str("\n\n*What we checked*");
+        for f in findings.iter().take(MAX_CHECKED_LINES) {
+            description.push_str(&checked_line(f));
+        }
+        if findings.len() > MAX_CHECKED_LINES {
+            description.push_str(&format!(
+                "\n- … and {} more in the email",
+                findings.len() - MAX_CHECKED_LINES
+            ));
+        }
+    }
     let next_steps: Vec<String> = match what {
         NotificationKind::Resolved => Vec::new(),
         _ => c
@@ -132,4 +145,17 @@ pub fn chat_json(inc: &Incident, what: NotificationKind) -> String {
         },
     })
     .to_string()
+}
+
+/// Lines of "What we checked" in a chat message.
+const MAX_CHECKED_LINES: usize = 8;
+
+/// One line of "What we checked": `- problem, image: Image … does not exist …`.
+pub fn checked_line(f: &crate::diagnose::Finding) -> String {
+    format!(
+        "\n- {}, {}: {}",
+        f.verdict.as_str(),
+        f.check,
+        chat(&f.summary, 200)
+    )
 }

@@ -5,7 +5,7 @@ mod chat;
 mod email;
 pub mod sanitize;
 
-pub use chat::chat_json;
+pub use chat::{chat_json, checked_line};
 pub use email::{email_text, subject};
 
 use crate::incident::{Incident, NotificationKind};
