@@ -7,9 +7,15 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The repository's root (this crate lives in `<repo>/tests`).
+/// The repository's root: the parent of the running test's package (`<repo>/tests` or
+/// `<repo>/cli`). Read at run time from the `CARGO_MANIFEST_DIR` that `cargo test` sets, not
+/// baked in with `env!`: clones of the repo share one target directory (`.ci/run`), and a
+/// library artifact built from another clone, still fresh by its mtimes, would otherwise point
+/// the tests at that clone's `scripts/`.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    package
         .parent()
         .map_or_else(|| PathBuf::from(".."), Path::to_path_buf)
 }
