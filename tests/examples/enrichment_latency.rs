@@ -39,6 +39,7 @@ use ecs_triage_core::diagnose::view::{
     ServiceView, SubnetView, TargetGroupView, TargetHealthView, TaskDefinitionView,
     VpcEndpointView,
 };
+use ecs_triage_core::event::time::format_rfc3339_ms;
 use ecs_triage_core::event::TaskStateChange;
 use ecs_triage_core::incident::Policy;
 use ecs_triage_core::ports::PortError;
@@ -347,27 +348,7 @@ async fn crash(sdk: &SdkConfig, w: &World, task_id: &str, at_ms: i64) -> Vec<u8>
             .await,
     );
     let arn = |kind: &str, rest: &str| format!("arn:aws:ecs:us-east-1:{ACCOUNT}:{kind}/{rest}");
-    let time = |ms: i64| {
-        let s = ms / 1000;
-        let (days, secs) = (s / 86_400, s % 86_400);
-        // Civil date from days since the epoch (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60,
-            ms % 1000
-        )
-    };
+    let time = format_rfc3339_ms;
     json!({
         "version": "0", "id": task_id, "detail-type": "ECS Task State Change", "source": "aws.ecs",
         "account": ACCOUNT, "time": time(at_ms), "region": "us-east-1",

@@ -8,6 +8,7 @@ use ecs_triage_core::diagnose::ports::NetworkReader;
 use ecs_triage_core::diagnose::view::{NaclEntryView, RouteView, SgRuleView, VpcEndpointView};
 
 use crate::harness::{emulator, namespace, seeded};
+use crate::world::internet_gateway;
 
 /// What a test's VPC is made of.
 struct World {
@@ -53,21 +54,7 @@ async fn world(test: &str, second_octet: u8) -> World {
     };
     let public = subnet(1).await;
     let private = subnet(2).await;
-    let igw = seeded(
-        "CreateInternetGateway",
-        ec2.create_internet_gateway().send().await,
-    )
-    .internet_gateway
-    .and_then(|g| g.internet_gateway_id)
-    .expect("an internet gateway ID");
-    seeded(
-        "AttachInternetGateway",
-        ec2.attach_internet_gateway()
-            .internet_gateway_id(&igw)
-            .vpc_id(&vpc)
-            .send()
-            .await,
-    );
+    let igw = internet_gateway(&ec2, &vpc).await;
     let public_table = seeded(
         "CreateRouteTable",
         ec2.create_route_table().vpc_id(&vpc).send().await,

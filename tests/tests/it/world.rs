@@ -262,9 +262,8 @@ pub async fn network(ns: &str, egress: Egress, sg_egress: bool) -> Network {
     }
 }
 
-/// A public subnet with an internet gateway and a NAT gateway, and a route table of the task's
-/// subnet whose default route goes to the NAT gateway. Returns the NAT gateway's ID.
-async fn nat_for(ec2: &aws_sdk_ec2::Client, vpc: &str, private: &str, public: String) -> String {
+/// An internet gateway attached to `vpc`; returns its ID.
+pub async fn internet_gateway(ec2: &aws_sdk_ec2::Client, vpc: &str) -> String {
     let igw = seeded(
         "CreateInternetGateway",
         ec2.create_internet_gateway().send().await,
@@ -280,6 +279,14 @@ async fn nat_for(ec2: &aws_sdk_ec2::Client, vpc: &str, private: &str, public: St
             .send()
             .await,
     );
+    igw
+}
+
+/// A public subnet with an internet gateway and a NAT gateway, and a route table of the task's
+/// subnet whose default route goes to the NAT gateway. Returns the NAT gateway's ID.
+async fn nat_for(ec2: &aws_sdk_ec2::Client, vpc: &str, private: &str, public: String) -> String {
+    // A NAT gateway reaches the internet through the VPC's internet gateway.
+    internet_gateway(ec2, vpc).await;
     let allocation = seeded(
         "AllocateAddress",
         ec2.allocate_address().domain(DomainType::Vpc).send().await,
