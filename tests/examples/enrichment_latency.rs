@@ -455,7 +455,7 @@ async fn main() {
                 let now = i64::try_from(started).unwrap_or(0) + i64::try_from(n).unwrap_or(0);
                 let event = crash(&sdk, &world, &task_id, now - 60_000).await;
                 let t = Instant::now();
-                let out = respond_with(&event, &responder, Some(&enrichment), now).await;
+                let out = respond_with(&event, &responder, Some(&enrichment), None, now).await;
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
                 if let Err(e) = out {
                     panic!("the responder failed: {e}");

@@ -159,7 +159,7 @@ fn main() {
                 // The function's timeout, 30 s ahead, as the Lambda-Runtime-Deadline-Ms header.
                 context.deadline = u64::try_from(now + 30_000).unwrap_or(0);
                 let event = LambdaEvent::new(payload, context);
-                let out = handler::handle(event, &responder, enrich, now)
+                let out = handler::handle(event, &responder, enrich, None, now)
                     .await
                     .expect("handled");
                 let body = serde_json::to_vec(&out).expect("outcome serialises");

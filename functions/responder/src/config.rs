@@ -22,10 +22,11 @@
 //! what was expected and what was found, so a misconfigured function fails at init, not on the
 //! first event.
 
-use std::time::Duration;
-
 use ecs_triage_aws::client::ClientSettings;
+use ecs_triage_core::env::{parse, Env};
 use ecs_triage_core::incident::Policy;
+
+pub use ecs_triage_core::env::ConfigError;
 
 /// Everything the responder reads from its environment.
 #[derive(Debug, Clone)]
@@ -41,22 +42,6 @@ pub struct Config {
     pub enrich_budget: std::time::Duration,
 }
 
-/// A variable that is missing or does not hold what it should.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {var} is not set: expected {expected}")]
-    Missing {
-        var: &'static str,
-        expected: &'static str,
-    },
-    #[error("environment variable {var}: expected {expected}, found {found:?}")]
-    Invalid {
-        var: &'static str,
-        expected: &'static str,
-        found: String,
-    },
-}
-
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
@@ -65,56 +50,39 @@ impl Config {
 
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |var: &str| {
-            lookup(var)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let required = |var: &'static str, expected: &'static str| {
-            get(var).ok_or(ConfigError::Missing { var, expected })
-        };
-
-        let table_name = required("TABLE_NAME", "the name of the DynamoDB incidents table")?;
-        let topic_arn = required("TOPIC_ARN", "the ARN of the SNS topic notifications go to")?;
+        let env = Env::new(lookup);
+        let table_name = env.required("TABLE_NAME", "the name of the DynamoDB incidents table")?;
+        let topic_arn =
+            env.required("TOPIC_ARN", "the ARN of the SNS topic notifications go to")?;
 
         let defaults = Policy::default();
         let policy = Policy {
-            notify_at: match get("NOTIFY_AT") {
+            notify_at: match env.get("NOTIFY_AT") {
                 Some(v) => parse_thresholds("NOTIFY_AT", &v)?,
                 None => defaults.notify_at,
             },
-            repeat_every: optional(&get, "NOTIFY_REPEAT_EVERY", NON_NEGATIVE, parse_u64)?
+            repeat_every: env
+                .optional("NOTIFY_REPEAT_EVERY", parse::NON_NEGATIVE, parse::u64)?
                 .unwrap_or(defaults.repeat_every),
-            notify_expected: optional(&get, "NOTIFY_EXPECTED", BOOLEAN, parse_bool)?
+            notify_expected: env
+                .optional("NOTIFY_EXPECTED", parse::BOOLEAN, parse::bool)?
                 .unwrap_or(defaults.notify_expected),
-            ttl_days: optional(&get, "INCIDENT_TTL_DAYS", POSITIVE_DAYS, parse_positive_u32)?
+            ttl_days: env
+                .optional("INCIDENT_TTL_DAYS", POSITIVE_DAYS, parse::positive_u32)?
                 .unwrap_or(defaults.ttl_days),
-            claim_lease_ms: optional(&get, "CLAIM_LEASE_SECONDS", LEASE_SECONDS, parse_lease)?
+            claim_lease_ms: env
+                .optional("CLAIM_LEASE_SECONDS", LEASE_SECONDS, parse_lease)?
                 .unwrap_or(defaults.claim_lease_ms),
             history_len: defaults.history_len,
         };
 
-        let mut client = ClientSettings::default();
-        if let Some(d) = optional(&get, "AWS_CONNECT_TIMEOUT_MS", POSITIVE_MS, parse_millis)? {
-            client.connect_timeout = d;
-        }
-        if let Some(d) = optional(&get, "AWS_ATTEMPT_TIMEOUT_MS", POSITIVE_MS, parse_millis)? {
-            client.attempt_timeout = d;
-        }
-        if let Some(d) = optional(&get, "AWS_OPERATION_TIMEOUT_MS", POSITIVE_MS, parse_millis)? {
-            client.operation_timeout = d;
-        }
-        if let Some(n) = optional(
-            &get,
-            "AWS_MAX_ATTEMPTS",
-            POSITIVE_ATTEMPTS,
-            parse_positive_u32,
-        )? {
-            client.max_attempts = n;
-        }
+        let client = ClientSettings::from_env(&env)?;
 
-        let enrich = optional(&get, "ENRICH", BOOLEAN, parse_bool)?.unwrap_or(true);
-        let enrich_budget = optional(&get, "ENRICH_BUDGET_MS", POSITIVE_MS, parse_millis)?
+        let enrich = env
+            .optional("ENRICH", parse::BOOLEAN, parse::bool)?
+            .unwrap_or(true);
+        let enrich_budget = env
+            .optional("ENRICH_BUDGET_MS", parse::POSITIVE_MS, parse::millis)?
             .unwrap_or(std::time::Duration::from_millis(3000));
 
         Ok(Config {
@@ -128,62 +96,15 @@ impl Config {
     }
 }
 
-const NON_NEGATIVE: &str = "a whole number >= 0";
-const BOOLEAN: &str = "true or false";
 const POSITIVE_DAYS: &str = "a whole number of days >= 1";
 const LEASE_SECONDS: &str = "a whole number of seconds from 1 to 31536000 (a year)";
-const POSITIVE_MS: &str = "a whole number of milliseconds >= 1";
-const POSITIVE_ATTEMPTS: &str = "a whole number of attempts >= 1";
 const THRESHOLDS: &str =
     "a comma-separated list of ascending whole numbers >= 1, such as 1,5,25,100";
-
-/// Parses an optional variable with `parse`; `None` when unset or empty.
-fn optional<T>(
-    get: &impl Fn(&str) -> Option<String>,
-    var: &'static str,
-    expected: &'static str,
-    parse: fn(&str) -> Option<T>,
-) -> Result<Option<T>, ConfigError> {
-    match get(var) {
-        None => Ok(None),
-        Some(found) => match parse(&found) {
-            Some(v) => Ok(Some(v)),
-            None => Err(ConfigError::Invalid {
-                var,
-                expected,
-                found,
-            }),
-        },
-    }
-}
-
-fn parse_u64(s: &str) -> Option<u64> {
-    s.parse().ok()
-}
-
-fn parse_positive_u32(s: &str) -> Option<u32> {
-    s.parse().ok().filter(|n| *n >= 1)
-}
-
-fn parse_millis(s: &str) -> Option<Duration> {
-    s.parse()
-        .ok()
-        .filter(|n| *n >= 1)
-        .map(Duration::from_millis)
-}
 
 /// Seconds to milliseconds, bounded so the arithmetic on lease deadlines cannot overflow.
 fn parse_lease(s: &str) -> Option<i64> {
     let secs: i64 = s.parse().ok().filter(|n| (1..=86_400 * 365).contains(n))?;
     Some(secs * 1000)
-}
-
-fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => Some(true),
-        "false" | "0" | "no" => Some(false),
-        _ => None,
-    }
 }
 
 fn parse_thresholds(var: &'static str, s: &str) -> Result<Vec<u64>, ConfigError> {
@@ -207,6 +128,7 @@ fn parse_thresholds(var: &'static str, s: &str) -> Result<Vec<u64>, ConfigError>
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::time::Duration;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs

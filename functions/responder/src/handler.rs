@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use ecs_triage_core::classify::{assess, Assessment};
 use ecs_triage_core::diagnose::engine::{diagnose, Readers};
+use ecs_triage_core::diagnose::ports::EcsReader;
 use ecs_triage_core::diagnose::run::{Budget, Timer};
 use ecs_triage_core::event::{EcsEvent, ParseError};
 use ecs_triage_core::parse_event;
+use ecs_triage_core::remediate::{record_recovery, HealthyRevisionStore};
 use ecs_triage_core::respond::{Outcome, RespondError, Responder};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::value::RawValue;
@@ -66,6 +68,7 @@ pub async fn handle(
     event: LambdaEvent<Box<RawValue>>,
     responder: &Responder<'_>,
     enrichment: Option<&Enrichment<'_>>,
+    healthy: Option<&HealthyRecorder<'_>>,
     now_ms: i64,
 ) -> Result<Outcome, HandlerError> {
     let started = Instant::now();
@@ -92,6 +95,7 @@ pub async fn handle(
         event.payload.get().as_bytes(),
         responder,
         bounded.as_ref(),
+        healthy,
         now_ms,
     )
     .await;
@@ -142,6 +146,20 @@ impl std::fmt::Debug for Enrichment<'_> {
     }
 }
 
+/// Records the last-known-healthy revision of a service on its recovery events (the remediator
+/// rolls back to it; see `ecs_triage_core::remediate::record_recovery`).
+#[derive(Clone, Copy)]
+pub struct HealthyRecorder<'a> {
+    pub ecs: &'a dyn EcsReader,
+    pub store: &'a dyn HealthyRevisionStore,
+}
+
+impl std::fmt::Debug for HealthyRecorder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthyRecorder").finish_non_exhaustive()
+    }
+}
+
 /// Sleeping on the tokio runtime, for the checks' timeouts (shared with the CLI).
 pub use ecs_triage_aws::TokioTimer;
 
@@ -151,15 +169,20 @@ pub async fn respond(
     responder: &Responder<'_>,
     now_ms: i64,
 ) -> Result<Outcome, HandlerError> {
-    respond_with(payload, responder, None, now_ms).await
+    respond_with(payload, responder, None, None, now_ms).await
 }
 
 /// Parses one payload, runs the checks its classification needs (when enrichment is given),
 /// records and notifies, logging what happened. A check that fails is a finding, never an error.
+/// On a recovery, `healthy` (when given) records the service's healthy revision after the
+/// incidents are resolved; a failure to record it fails the event (it is retried, and resolving
+/// again is a no-op), because a lost record would leave the remediator rolling back to an older
+/// revision.
 pub async fn respond_with(
     payload: &[u8],
     responder: &Responder<'_>,
     enrichment: Option<&Enrichment<'_>>,
+    healthy: Option<&HealthyRecorder<'_>>,
     now_ms: i64,
 ) -> Result<Outcome, HandlerError> {
     let event = match parse_event(payload) {
@@ -197,7 +220,23 @@ pub async fn respond_with(
             }
             assessment = Assessment::Classified(d.classification);
         }
-        match responder.handle_assessed(&event, &assessment, now_ms).await {
+        let handled = responder.handle_assessed(&event, &assessment, now_ms).await;
+        let handled = match (handled, healthy, &assessment) {
+            (Ok(outcome), Some(h), Assessment::Recovery(r)) => {
+                match record_recovery(r, h.ecs, h.store, now_ms).await {
+                    Ok(recorded) => {
+                        info!(
+                            revision = recorded.map(|h| h.task_definition.family_revision()),
+                            "last-known-healthy revision"
+                        );
+                        Ok(outcome)
+                    }
+                    Err(e) => Err(RespondError::HealthyRevision(e)),
+                }
+            }
+            (other, ..) => other,
+        };
+        match handled {
             Ok(outcome) => {
                 info!(
                     action = outcome.action.as_str(),
@@ -493,7 +532,9 @@ mod tests {
             RawValue::from_string(String::from_utf8(sample("task-stopped-oom.json")).unwrap())
                 .unwrap();
         let event = LambdaEvent::new(raw, lambda_runtime::Context::default());
-        let outcome = handle(event, &w.responder(), None, NOW).await.unwrap();
+        let outcome = handle(event, &w.responder(), None, None, NOW)
+            .await
+            .unwrap();
         assert_eq!(outcome.notified, vec![NotificationKind::Opened]);
     }
 

@@ -6,7 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ecs_triage_aws::client::load_sdk_config;
-use ecs_triage_aws::dynamodb::DynamoDbIncidentStore;
+use ecs_triage_aws::dynamodb::{DynamoDbIncidentStore, DynamoDbRemediationStore};
 use ecs_triage_aws::sns::SnsNotifier;
 use ecs_triage_aws::AwsReaders;
 use ecs_triage_core::diagnose::run::Budget;
@@ -15,7 +15,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
 
 use responder::config::Config;
-use responder::handler::{self, Enrichment, TokioTimer};
+use responder::handler::{self, Enrichment, HealthyRecorder, TokioTimer};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -47,10 +47,25 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         },
         timer: &timer,
     });
+    // The remediator's rollback target: recorded on every recovery, whatever ENRICH says.
+    let healthy_store = DynamoDbRemediationStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        config.table_name.clone(),
+    );
+    let healthy = HealthyRecorder {
+        ecs: &aws_readers.ecs,
+        store: &healthy_store,
+    };
     tracing::info!(table = %config.table_name, topic = %config.topic_arn, enrich = config.enrich, "responder ready");
 
     lambda_runtime::run(service_fn(|event: LambdaEvent<Box<RawValue>>| {
-        handler::handle(event, &responder, enrichment.as_ref(), now_ms())
+        handler::handle(
+            event,
+            &responder,
+            enrichment.as_ref(),
+            Some(&healthy),
+            now_ms(),
+        )
     }))
     .await
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use ecs_triage_core::env::{parse, ConfigError, Env};
 
 /// How long SDK calls may take and how often they are retried.
 ///
@@ -38,6 +39,33 @@ impl Default for ClientSettings {
 }
 
 impl ClientSettings {
+    /// The defaults, with what `AWS_CONNECT_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`,
+    /// `AWS_OPERATION_TIMEOUT_MS` and `AWS_MAX_ATTEMPTS` set (every function reads the same
+    /// variables).
+    pub fn from_env<F: Fn(&str) -> Option<String>>(
+        env: &Env<F>,
+    ) -> Result<ClientSettings, ConfigError> {
+        let mut client = ClientSettings::default();
+        let ms = |var| env.optional(var, parse::POSITIVE_MS, parse::millis);
+        if let Some(d) = ms("AWS_CONNECT_TIMEOUT_MS")? {
+            client.connect_timeout = d;
+        }
+        if let Some(d) = ms("AWS_ATTEMPT_TIMEOUT_MS")? {
+            client.attempt_timeout = d;
+        }
+        if let Some(d) = ms("AWS_OPERATION_TIMEOUT_MS")? {
+            client.operation_timeout = d;
+        }
+        if let Some(n) = env.optional(
+            "AWS_MAX_ATTEMPTS",
+            parse::POSITIVE_ATTEMPTS,
+            parse::positive_u32,
+        )? {
+            client.max_attempts = n;
+        }
+        Ok(client)
+    }
+
     pub fn timeout_config(&self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect_timeout)

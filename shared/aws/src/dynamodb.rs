@@ -2,6 +2,11 @@
 //! semantics of the in-memory fake (`ecs_triage_core::fakes::InMemoryStore`).
 
 mod item;
+mod remediation;
+
+pub use remediation::{
+    DynamoDbRemediationStore, AUDIT_PREFIX, KILL_SWITCH_PK, KILL_SWITCH_SK, STATE_SK,
+};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -19,6 +24,15 @@ use crate::error::port_error;
 use item::{Item, GSI1PK, INCIDENT_PREFIX, PK, REV, SK, VERSION};
 
 const SERVICE: &str = "dynamodb";
+
+/// The IAM actions the DynamoDB adapters can call (a transaction is authorized by the actions
+/// of its items: `TransactWriteItems` needs `PutItem`/`UpdateItem`, not an action of its own).
+pub const OPERATIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:Query",
+];
 
 /// The global secondary index that lists a cluster's incidents by last occurrence
 /// (`gsi1pk = CLUSTER#<cluster>`, `gsi1sk = <last seen, RFC 3339>#<incident id>`).

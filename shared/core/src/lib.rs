@@ -15,6 +15,7 @@
 
 pub mod classify;
 pub mod diagnose;
+pub mod env;
 pub mod event;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fakes;

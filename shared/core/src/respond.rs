@@ -74,6 +74,10 @@ pub enum RespondError {
     Store(#[source] PortError),
     #[error("could not publish the notification: {0}")]
     Notify(#[source] PortError),
+    /// The recovery was handled, but the service's healthy revision could not be read or
+    /// stored (the remediator's rollback target).
+    #[error("could not record the last-known-healthy revision: {0}")]
+    HealthyRevision(#[source] PortError),
     #[error("the incident {incident_id} kept changing under concurrent writes ({MAX_CONFLICT_RETRIES} attempts)")]
     Contention { incident_id: String },
 }

@@ -32,7 +32,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::types::{BillingMode, GlobalSecondaryIndex};
+use aws_sdk_dynamodb::types::{
+    BillingMode, GlobalSecondaryIndex, StreamSpecification, StreamViewType,
+};
 use ecs_triage_aws::client::{config_loader, ClientSettings};
 use ecs_triage_aws::{DynamoDbIncidentStore, SnsNotifier};
 use serde::Deserialize;
@@ -269,6 +271,13 @@ impl Emulator {
     /// The adapter under test, on a new table of its own with the emulator table's key schema
     /// and indexes (see the module doc for why not the shared table).
     pub async fn isolated_store(&self, test: &str) -> DynamoDbIncidentStore {
+        let name = self.isolated_table(test, false).await;
+        DynamoDbIncidentStore::new(self.dynamodb().await, name)
+    }
+
+    /// A new table with the emulator table's keys and indexes, and with the table's stream
+    /// (NEW_AND_OLD_IMAGES, as the stack configures it) when `stream` is set. Returns its name.
+    pub async fn isolated_table(&self, test: &str, stream: bool) -> String {
         let ddb = self.dynamodb().await;
         let template = ddb
             .describe_table()
@@ -303,10 +312,17 @@ impl Emulator {
             .set_attribute_definitions(Some(template.attribute_definitions().to_vec()))
             .set_global_secondary_indexes(Some(indexes))
             .billing_mode(BillingMode::PayPerRequest)
+            .set_stream_specification(stream.then(|| {
+                StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(StreamViewType::NewAndOldImages)
+                    .build()
+                    .expect("the stream specification is complete")
+            }))
             .send()
             .await
             .unwrap_or_else(|e| panic!("CreateTable {name} failed: {}", DisplayErrorContext(&e)));
-        DynamoDbIncidentStore::new(ddb, name)
+        name
     }
 
     /// The adapter under test, on the emulator's topic.

@@ -4,6 +4,7 @@
 
 mod diagnose_world;
 mod dynamodb_store;
+mod ecs_apply;
 mod enrich_autoscaling;
 mod enrich_ec2;
 mod enrich_ecr;
@@ -14,6 +15,10 @@ mod enrich_logs;
 mod fixtures;
 mod harness;
 mod pipeline;
+mod remediation_lab;
+mod remediation_store;
+mod remediator;
 mod responder_e2e;
 mod sns_notifier;
+mod stream_tap;
 mod world;

@@ -723,7 +723,7 @@ impl Triage {
             policy: &self.policy,
         };
         let now = now_ms();
-        let outcome = respond_with(event, &responder, Some(&enrichment), now)
+        let outcome = respond_with(event, &responder, Some(&enrichment), None, now)
             .await
             .unwrap_or_else(|e| {
                 panic!(

@@ -12,6 +12,7 @@ use crate::taxonomy::Category;
 use super::action::{Action, ActionKind};
 use super::commands::{apply_command, undo_command};
 use super::decision::Outcome;
+use super::follow_up::FollowUp;
 use super::input::{DecisionInput, DeploymentInfo, LastAction, MemoryLimit};
 use super::mode::{KillSwitch, Mode};
 use super::opt_in::OptIn;
@@ -48,6 +49,9 @@ pub struct AuditRecord {
     /// and skips.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<ApplyResult>,
+    /// How the service fared after the action, recorded later by the remediator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +146,7 @@ impl AuditRecord {
             inputs: InputsSummary::of(input),
             expires_at_s: input.now_ms.div_euclid(1000).saturating_add(ttl_s),
             result: None,
+            follow_up: None,
         }
     }
 
@@ -153,7 +158,7 @@ impl AuditRecord {
     /// `ACT#<time>#<incident id>`: sorts by time; the incident id keeps two decisions in the same
     /// millisecond apart.
     pub fn sort_key(&self) -> String {
-        format!("ACT#{}#{}", format_rfc3339_ms(self.at_ms), self.incident_id)
+        audit_sort_key(self.at_ms, &self.incident_id)
     }
 
     /// The record with the result of applying.
@@ -161,6 +166,11 @@ impl AuditRecord {
         self.result = Some(result);
         self
     }
+}
+
+/// `ACT#<time>#<incident id>` of the decision taken at `at_ms` about `incident_id`.
+pub fn audit_sort_key(at_ms: i64, incident_id: &str) -> String {
+    format!("ACT#{}#{incident_id}", format_rfc3339_ms(at_ms))
 }
 
 impl InputsSummary {

@@ -120,7 +120,7 @@ fn plan(input: &DecisionInput) -> Result<Plan, SkipReason> {
     let claim = GuardClaim::new(
         workload,
         config.mode,
-        action.kind(),
+        &action,
         &incident.id,
         input.now_ms,
         config.cooldown_ms,

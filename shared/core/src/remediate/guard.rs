@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::event::time::format_rfc3339_ms;
 use crate::incident::Workload;
 
-use super::action::ActionKind;
+use super::action::{Action, ActionKind};
+use super::audit::audit_sort_key;
 use super::mode::Mode;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -63,6 +64,7 @@ impl GuardKeys {
 /// What the adapter is expected to write, in one transaction (`TransactWriteItems`), both or
 /// neither:
 /// - the workload lock [`GuardKeys::lock`]: put `action`, `incident_id`, `at_ms`, `until_ms`,
+///   `audit_sk` (= [`GuardClaim::audit_sort_key`]), the action itself as JSON (`doc`) and
 ///   `expires_at_s` (= `lock_expires_at_s`) on condition
 ///   `attribute_not_exists(pk) OR until_ms <= :at_ms`;
 /// - the hourly bucket [`GuardKeys::hour`]: `ADD actions :one SET expires_at_s = :exp`
@@ -76,6 +78,9 @@ impl GuardKeys {
 pub struct GuardClaim {
     pub keys: GuardKeys,
     pub action: ActionKind,
+    /// The action in full, kept on the lock so the outcome can be judged later
+    /// ([`super::follow_up`]).
+    pub detail: Action,
     pub incident_id: String,
     /// The decision's time: the lock may be taken only if its stored `until_ms` is not after it.
     pub at_ms: i64,
@@ -93,7 +98,7 @@ impl GuardClaim {
     pub(super) fn new(
         workload: &Workload,
         mode: Mode,
-        action: ActionKind,
+        action: &Action,
         incident_id: &str,
         now_ms: i64,
         cooldown_ms: i64,
@@ -106,7 +111,8 @@ impl GuardClaim {
             .saturating_mul(HOUR_MS);
         GuardClaim {
             keys: GuardKeys::new(workload, mode, now_ms),
-            action,
+            action: action.kind(),
+            detail: action.clone(),
             incident_id: incident_id.to_owned(),
             at_ms: now_ms,
             until_ms,
@@ -114,6 +120,14 @@ impl GuardClaim {
             lock_expires_at_s: until_ms.div_euclid(1000).saturating_add(DAY_S),
             hour_expires_at_s: hour_end_ms.div_euclid(1000).saturating_add(DAY_S),
         }
+    }
+}
+
+impl GuardClaim {
+    /// The sort key of the audit item this decision writes, kept on the lock so a later
+    /// follow-up finds it.
+    pub fn audit_sort_key(&self) -> String {
+        audit_sort_key(self.at_ms, &self.incident_id)
     }
 }
 
@@ -166,13 +180,23 @@ mod tests {
         let c = GuardClaim::new(
             &api(),
             Mode::Apply,
-            ActionKind::Rollback,
+            &Action::RaiseGracePeriod {
+                service: crate::remediate::ServiceRef {
+                    cluster: "prod".into(),
+                    service: "api".into(),
+                    region: None,
+                },
+                from_s: 0,
+                to_s: 60,
+            },
             "inc-1",
             now,
             1_800_000,
             5,
         );
         assert_eq!(c.at_ms, now);
+        assert_eq!(c.action, ActionKind::GracePeriod);
+        assert_eq!(c.audit_sort_key(), "ACT#2024-05-01T13:45:00.000Z#inc-1");
         assert_eq!(c.until_ms, now + 1_800_000);
         assert_eq!(c.lock_expires_at_s, (now + 1_800_000) / 1000 + 86_400);
         // The hour 13:00–14:00 ends at 14:00:00Z = 1_714_572_000 s.

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::incident::Incident;
+use crate::incident::{Incident, Workload};
 
-use super::action::{ActionKind, MemoryScope, TaskDefinitionRef};
+use super::action::{Action, ActionKind, MemoryScope, TaskDefinitionRef};
 use super::config::RemediationConfig;
 use super::mode::KillSwitch;
 
@@ -39,6 +39,10 @@ pub struct WorkloadState {
     pub exclusion: Option<Exclusion>,
     /// The memory limit the OOM-killed container ran under, in the current revision.
     pub memory: Option<MemoryLimit>,
+    /// The task's CPU units when the current revision runs on Fargate (its `requiresCompatibilities`
+    /// name `FARGATE`): a task-level memory raise must then be a Fargate task size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fargate_cpu_units: Option<u32>,
     /// The service's `healthCheckGracePeriodSeconds`; `None` when unset (ECS then uses 0).
     pub grace_period_s: Option<u32>,
     /// How long the incident's latest stopped task ran (`startedAt` → `stoppedAt`), for the
@@ -51,6 +55,14 @@ pub struct WorkloadState {
 pub struct HealthyRevision {
     pub task_definition: TaskDefinitionRef,
     pub recorded_at_ms: i64,
+}
+
+/// The `STATE` item's document: the revision and the service it belongs to (the stream consumer
+/// sees only the item, so the workload travels with it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthyRecord {
+    pub workload: Workload,
+    pub revision: HealthyRevision,
 }
 
 /// A service deployment: who started it and when.
@@ -90,12 +102,29 @@ pub struct MemoryLimit {
 }
 
 /// What the guard items said when read (advisory: the conditional write is what holds).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardState {
     /// The last action (or dry-run action) on this workload in this mode.
     pub last_action: Option<LastAction>,
     /// Actions in this mode in the current clock hour, all workloads together.
     pub actions_this_hour: u32,
+    /// The deployment the last applied action started (kept after its outcome is recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_deployment_id: Option<String>,
+    /// The last action, when it was applied and its outcome is not recorded yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<OpenAction>,
+}
+
+/// An applied action waiting for its outcome (see [`super::follow_up`]), as the lock keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAction {
+    pub action: Action,
+    pub at_ms: i64,
+    pub incident_id: String,
+    /// The deployment `UpdateService` started: the remediator's own, not a foreign one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

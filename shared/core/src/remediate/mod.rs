@@ -63,6 +63,9 @@ mod commands;
 mod config;
 mod decide;
 mod decision;
+mod fargate;
+mod follow_up;
+mod gather;
 mod grace_period;
 mod guard;
 mod input;
@@ -73,25 +76,34 @@ mod ports;
 mod reason;
 mod remedy;
 mod rollback;
+mod run;
+mod state;
 
 #[cfg(test)]
 mod tests;
 
 pub use action::{Action, ActionKind, MemoryScope, ServiceRef, TaskDefinitionRef};
-pub use audit::{ApplyResult, AuditOutcome, AuditRecord, InputsSummary};
+pub use audit::{audit_sort_key, ApplyResult, AuditOutcome, AuditRecord, InputsSummary};
 pub use commands::{apply_command, undo_command};
 pub use config::{MemoryFactor, MemoryFactorError, RemediationConfig};
 pub use decide::decide;
 pub use decision::{Approved, Decision, Outcome, Plan};
+pub use follow_up::{after_incident, after_recovery, FollowUp};
+pub use gather::{record_recovery, EcsWorkloadState, Exclusions};
 pub use guard::{GuardClaim, GuardKeys, GuardOutcome, Held, ItemKey};
 pub use input::{
-    DecisionInput, DeploymentInfo, Exclusion, GuardState, HealthyRevision, Initiator, LastAction,
-    MemoryLimit, WorkloadState,
+    DecisionInput, DeploymentInfo, Exclusion, GuardState, HealthyRecord, HealthyRevision,
+    Initiator, LastAction, MemoryLimit, OpenAction, WorkloadState,
 };
 pub use mode::{KillSwitch, KillSwitchError, Mode, ModeError};
 pub use opt_in::{OptIn, OptInError, GRACE_PERIOD_MAX_TAG, MEMORY_MAX_TAG, REMEDIATE_TAG};
 pub use ports::{
-    ActionApplier, Applied, AuditLog, KillSwitchReader, RemediationGuard, WorkloadStateReader,
+    ActionApplier, Applied, AuditLog, HealthyRevisionStore, KillSwitchReader, RemediationGuard,
+    WorkloadStateReader,
 };
 pub use reason::SkipReason;
 pub use remedy::remedies;
+pub use run::{Handled, Remediator};
+pub use state::{
+    healthy_revision, task_definition_ref, workload_state, WorkloadFacts, STACK_NAME_TAG,
+};

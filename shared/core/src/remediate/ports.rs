@@ -5,13 +5,14 @@
 
 use async_trait::async_trait;
 
-use crate::incident::Incident;
+use crate::incident::{Incident, Workload};
 use crate::ports::PortError;
 
 use super::audit::{ApplyResult, AuditRecord};
 use super::decision::Approved;
-use super::guard::{GuardClaim, GuardKeys, GuardOutcome};
-use super::input::{GuardState, WorkloadState};
+use super::follow_up::FollowUp;
+use super::guard::{GuardClaim, GuardKeys, GuardOutcome, ItemKey};
+use super::input::{GuardState, HealthyRevision, OpenAction, WorkloadState};
 use super::mode::KillSwitch;
 
 /// The service's state as the policy reads it: ECS `DescribeServices` (with tags), the
@@ -19,9 +20,14 @@ use super::mode::KillSwitch;
 /// the responder's `STATE` item (the last-known-healthy revision).
 #[async_trait]
 pub trait WorkloadStateReader: Send + Sync {
-    /// `None` when the service does not exist (any more).
-    async fn workload_state(&self, incident: &Incident)
-        -> Result<Option<WorkloadState>, PortError>;
+    /// `None` when the service does not exist (any more). `own_deployment_id` is the
+    /// deployment the remediator's last applied action started ([`GuardState`]), so that one is
+    /// not taken for someone else's.
+    async fn workload_state(
+        &self,
+        incident: &Incident,
+        own_deployment_id: Option<&str>,
+    ) -> Result<Option<WorkloadState>, PortError>;
 }
 
 /// The kill switch, read on every invocation so it takes effect without a deploy. A missing
@@ -40,6 +46,16 @@ pub trait RemediationGuard: Send + Sync {
 
     /// Takes the lock and counts the action in its hour, both or neither.
     async fn acquire(&self, claim: &GuardClaim) -> Result<GuardOutcome, PortError>;
+
+    /// Marks the lock taken at `at_ms` as applied, with what ECS returned, so the next decision
+    /// knows the deployment is the remediator's own and the outcome is awaited
+    /// ([`GuardState::open`]). Does nothing if the lock was taken again since.
+    async fn record_applied(
+        &self,
+        lock: &ItemKey,
+        at_ms: i64,
+        applied: &Applied,
+    ) -> Result<(), PortError>;
 }
 
 /// Where audit records go. Written once before applying (so a crash mid-action still leaves a
@@ -47,6 +63,30 @@ pub trait RemediationGuard: Send + Sync {
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     async fn write(&self, record: &AuditRecord) -> Result<(), PortError>;
+
+    /// Records how the service fared on the audit item of `open` and closes it on the lock,
+    /// once: false when another invocation recorded an outcome first, or the lock moved on.
+    async fn follow_up(
+        &self,
+        lock: &ItemKey,
+        open: &OpenAction,
+        follow_up: &FollowUp,
+    ) -> Result<bool, PortError>;
+}
+
+/// The last-known-healthy revision of each service (the `STATE` item), written by the responder
+/// on recoveries and read by the remediator before a rollback.
+#[async_trait]
+pub trait HealthyRevisionStore: Send + Sync {
+    async fn last_healthy(&self, workload: &Workload)
+        -> Result<Option<HealthyRevision>, PortError>;
+
+    /// Stores `revision` unless a later record is already there (events arrive out of order).
+    async fn record_healthy(
+        &self,
+        workload: &Workload,
+        revision: &HealthyRevision,
+    ) -> Result<(), PortError>;
 }
 
 /// Changes the service: `UpdateService`, and `RegisterTaskDefinition` first for a memory raise.

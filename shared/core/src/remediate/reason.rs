@@ -66,6 +66,12 @@ pub enum SkipReason {
         mib: u32,
         cap: u32,
     },
+    /// No Fargate task size for the task's CPU is above the current memory and within the cap.
+    NoFargateSize {
+        cpu_units: u32,
+        mib: u32,
+        cap: u32,
+    },
     GracePeriodAtCap {
         seconds: u32,
         cap: u32,
@@ -121,6 +127,7 @@ impl SkipReason {
             SkipReason::MemoryLimitUnknown => "memory_limit_unknown",
             SkipReason::NoCap { .. } => "no_cap",
             SkipReason::MemoryAtCap { .. } => "memory_at_cap",
+            SkipReason::NoFargateSize { .. } => "no_fargate_size",
             SkipReason::GracePeriodAtCap { .. } => "grace_period_at_cap",
             SkipReason::TaskUptimeUnknown => "task_uptime_unknown",
             SkipReason::NotEarlyInLife { .. } => "not_early_in_life",
@@ -243,6 +250,10 @@ impl fmt::Display for SkipReason {
             SkipReason::MemoryAtCap { mib, cap } => write!(
                 f,
                 "The memory is already {mib} MiB, at or above the cap of {cap} MiB: the leak or the load needs a person."
+            ),
+            SkipReason::NoFargateSize { cpu_units, mib, cap } => write!(
+                f,
+                "Fargate offers no task size above {mib} MiB and within the cap of {cap} MiB for {cpu_units} CPU units: more memory needs more CPU, which is a person's call."
             ),
             SkipReason::GracePeriodAtCap { seconds, cap } => write!(
                 f,

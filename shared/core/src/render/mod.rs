@@ -3,10 +3,12 @@
 
 mod chat;
 mod email;
+mod remediation;
 pub mod sanitize;
 
 pub use chat::{chat_json, checked_line};
 pub use email::{email_text, subject};
+pub use remediation::remediation_notification;
 
 use crate::incident::{Incident, NotificationKind};
 use crate::ports::Notification;

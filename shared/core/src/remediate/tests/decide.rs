@@ -492,6 +492,42 @@ fn memory_is_raised_by_the_factor_and_never_above_the_cap() {
 }
 
 #[test]
+fn a_fargate_task_memory_raise_lands_on_a_fargate_size_or_skips() {
+    // (cpu units, from, cap) → Some(new size) or None (a skip naming Fargate)
+    for (cpu, from, cap, to) in [
+        (256, 512, 4096, Some(1024)),
+        (1024, 2048, 8192, Some(3072)),
+        (512, 2048, 3500, Some(3072)),
+        (256, 2048, 8192, None),
+    ] {
+        let mut i = input();
+        oom(&mut i);
+        st(&mut i).tags = tags("memory");
+        st(&mut i)
+            .tags
+            .insert(MEMORY_MAX_TAG.into(), cap.to_string());
+        st(&mut i).memory = Some(MemoryLimit {
+            scope: MemoryScope::Task,
+            mib: from,
+        });
+        st(&mut i).fargate_cpu_units = Some(cpu);
+        match (decide(&i), to) {
+            (Decision::Act(plan), Some(to)) => {
+                let Action::RaiseMemory { to_mib, .. } = plan.action() else {
+                    panic!("expected a memory raise: {:?}", plan.action());
+                };
+                assert_eq!(*to_mib, to, "{cpu} units from {from}");
+            }
+            (Decision::Skip(r), None) => {
+                assert_eq!(r.code(), "no_fargate_size");
+                assert!(r.to_string().contains("Fargate"), "{r}");
+            }
+            (d, _) => panic!("{cpu} units from {from}: {d:?}"),
+        }
+    }
+}
+
+#[test]
 fn the_grace_period_doubles_the_longer_of_period_and_run_time_within_the_cap() {
     // (current grace, task ran for ms, cap) → new grace
     for (grace, ran_ms, cap, to) in [

@@ -98,6 +98,7 @@ pub fn state() -> WorkloadState {
             scope: MemoryScope::Task,
             mib: 1024,
         }),
+        fargate_cpu_units: None,
         grace_period_s: Some(30),
         last_task_uptime_ms: Some(45_000),
     }

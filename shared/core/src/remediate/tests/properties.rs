@@ -117,6 +117,7 @@ fn state() -> impl Strategy<Value = WorkloadState> {
                         scope: container.map_or(MemoryScope::Task, MemoryScope::Container),
                         mib,
                     }),
+                    fargate_cpu_units: None,
                     grace_period_s: grace,
                     last_task_uptime_ms: uptime,
                 }
@@ -190,6 +191,8 @@ prop_compose! {
         i.guard = GuardState {
             last_action: last_action.map(|(kind, at_ms)| LastAction { kind, at_ms }),
             actions_this_hour,
+            own_deployment_id: None,
+            open: None,
         };
         i.config = config;
         i.kill_switch = if engaged { KillSwitch::Engaged } else { KillSwitch::Released };
