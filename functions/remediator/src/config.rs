@@ -5,6 +5,7 @@
 //! | `TABLE_NAME` | yes | – | the incidents table (its stream triggers the function; guard, audit and kill switch live in it) |
 //! | `TOPIC_ARN` | yes | – | SNS topic the announcements go to |
 //! | `REMEDIATION_MODE` | no | `dry-run` | `off`, `dry-run` or `apply` |
+//! | `KILL_SWITCH` | no | `released` | `engaged` stops every action from start (the deploy-time switch; the table item is the one that needs no deploy) |
 //! | `COOLDOWN_MINUTES` | no | `30` | at most one action per service within this long |
 //! | `HOURLY_CAP` | no | `5` | at most this many actions per clock hour, all services together (`0`: none) |
 //! | `FAILURE_THRESHOLD` | no | `3` | stops an incident must count before any action |
@@ -16,12 +17,13 @@
 //! | `EXCLUDE_SERVICES` | no | – | comma-separated `cluster/service` never to touch |
 //! | `AWS_*` | no | | timeouts and attempts, as for the responder |
 //!
-//! The kill switch is not here: it is an item in the table, read on every invocation, so it
-//! takes effect without a deploy (see the README, "Remediation").
+//! The kill switch that needs no deploy is not here: it is an item in the table, read on every
+//! invocation (docs/REMEDIATION.md). `KILL_SWITCH` is the same switch set at deploy time; either
+//! one engaged stops every action.
 
 use ecs_triage_aws::client::ClientSettings;
 use ecs_triage_core::env::{parse, ConfigError, Env};
-use ecs_triage_core::remediate::{Exclusions, MemoryFactor, Mode, RemediationConfig};
+use ecs_triage_core::remediate::{Exclusions, KillSwitch, MemoryFactor, Mode, RemediationConfig};
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -33,10 +35,13 @@ pub struct Config {
     pub policy: RemediationConfig,
     pub stack_name: Option<String>,
     pub exclusions: Exclusions,
+    /// The deploy-time kill switch (`KILL_SWITCH`).
+    pub kill_switch: KillSwitch,
     pub client: ClientSettings,
 }
 
 const MODE: &str = "off, dry-run or apply";
+const SWITCH: &str = "engaged or released";
 const MINUTES: &str = "a whole number of minutes from 0 to 10080 (a week)";
 const SECONDS: &str = "a whole number of seconds from 1 to 86400";
 const FACTOR: &str = "a number above 1 and at most 10 (e.g. 1.5 or 150%)";
@@ -92,6 +97,9 @@ impl Config {
             policy,
             stack_name: env.get("STACK_NAME"),
             exclusions,
+            kill_switch: env
+                .optional("KILL_SWITCH", SWITCH, |s| s.parse::<KillSwitch>().ok())?
+                .unwrap_or_default(),
             client: ClientSettings::from_env(&env)?,
         })
     }
@@ -149,6 +157,7 @@ mod tests {
             ("STACK_NAME", "ecs-triage"),
             ("EXCLUDE_SERVICES", "prod/payments"),
             ("AWS_MAX_ATTEMPTS", "4"),
+            ("KILL_SWITCH", "engaged"),
         ])
         .unwrap();
         let p = &c.policy;
@@ -163,6 +172,7 @@ mod tests {
         assert_eq!(c.stack_name.as_deref(), Some("ecs-triage"));
         assert!(c.exclusions.contains("prod", "payments"));
         assert_eq!(c.client.max_attempts, 4);
+        assert_eq!(c.kill_switch, KillSwitch::Engaged);
     }
 
     #[test]
@@ -176,6 +186,7 @@ mod tests {
             ("GRACE_PERIOD_EARLY_SECONDS", "0"),
             ("AUDIT_TTL_DAYS", "0"),
             ("EXCLUDE_SERVICES", "payments"),
+            ("KILL_SWITCH", "maybe"),
         ] {
             let err = with(&[(var, value)]).unwrap_err();
             let msg = err.to_string();

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use remediator::config::Config;
 use remediator::handler;
+use remediator::kill_switch::EitherKillSwitch;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -37,9 +38,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         stack_name: config.stack_name.as_deref(),
         exclusions: &config.exclusions,
     };
+    let kill_switch = EitherKillSwitch {
+        configured: config.kill_switch,
+        table: &store,
+    };
     let remediator = Remediator {
         config: &config.policy,
-        kill_switch: &store,
+        kill_switch: &kill_switch,
         workloads: &workloads,
         guard: &store,
         audit: &store,

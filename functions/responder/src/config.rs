@@ -9,6 +9,7 @@
 //! | `NOTIFY_EXPECTED` | no | `false` | also notify expected stops (deployment replacement, scale-in, user stop, completion) |
 //! | `INCIDENT_TTL_DAYS` | no | `30` | days items are kept after the last occurrence (DynamoDB TTL) |
 //! | `CLAIM_LEASE_SECONDS` | no | `60` | how long a notification claim holds before another invocation may take it over |
+//! | `CLUSTER_ARNS` | no | – | comma-separated cluster ARNs (or names): events of other clusters are ignored |
 //! | `AWS_CONNECT_TIMEOUT_MS` | no | `1000` | TCP + TLS connect timeout of AWS calls |
 //! | `AWS_ATTEMPT_TIMEOUT_MS` | no | `2000` | timeout of one attempt of an AWS call |
 //! | `AWS_OPERATION_TIMEOUT_MS` | no | `6000` | timeout of an AWS call, retries and backoff included |
@@ -74,6 +75,17 @@ impl Config {
                 .optional("CLAIM_LEASE_SECONDS", LEASE_SECONDS, parse_lease)?
                 .unwrap_or(defaults.claim_lease_ms),
             history_len: defaults.history_len,
+            // ARNs (as the template's parameter takes them) or bare names.
+            clusters: env
+                .get("CLUSTER_ARNS")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(|c| c.rsplit('/').next().unwrap_or(c).to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
 
         let client = ClientSettings::from_env(&env)?;
@@ -208,8 +220,13 @@ mod tests {
             ("AWS_ATTEMPT_TIMEOUT_MS", "2500"),
             ("AWS_OPERATION_TIMEOUT_MS", "9000"),
             ("AWS_MAX_ATTEMPTS", "5"),
+            (
+                "CLUSTER_ARNS",
+                "arn:aws:ecs:us-east-1:123456789012:cluster/prod, payments",
+            ),
         ])
         .unwrap();
+        assert_eq!(c.policy.clusters, ["prod", "payments"]);
         assert_eq!(c.policy.notify_at, vec![1, 3, 10]);
         assert_eq!(c.policy.repeat_every, 0);
         assert!(c.policy.notify_expected);

@@ -5,8 +5,23 @@ mod item;
 mod remediation;
 
 pub use remediation::{
-    DynamoDbRemediationStore, AUDIT_PREFIX, KILL_SWITCH_PK, KILL_SWITCH_SK, STATE_SK,
+    DynamoDbRemediationStore, AUDIT_PREFIX, KILL_SWITCH_PK, KILL_SWITCH_SK,
+    OPERATIONS as REMEDIATION_OPERATIONS, RECORD_HEALTHY_OPERATIONS, STATE_SK,
 };
+
+/// The table's key attributes, index, stream view and TTL attribute, as the code reads and
+/// writes them (infra/template.yaml and scripts/lib/emulator.py must create the same; a test
+/// compares them).
+pub mod schema {
+    pub const PARTITION_KEY: &str = super::item::PK;
+    pub const SORT_KEY: &str = super::item::SK;
+    pub const INDEX: &str = super::CLUSTER_INDEX;
+    pub const INDEX_PARTITION_KEY: &str = super::item::GSI1PK;
+    pub const INDEX_SORT_KEY: &str = super::item::GSI1SK;
+    /// The remediator reads both images (a new stop is a changed `count`).
+    pub const STREAM_VIEW: &str = "NEW_AND_OLD_IMAGES";
+    pub const TTL_ATTRIBUTE: &str = super::item::EXPIRES_AT;
+}
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -25,14 +40,10 @@ use item::{Item, GSI1PK, INCIDENT_PREFIX, PK, REV, SK, VERSION};
 
 const SERVICE: &str = "dynamodb";
 
-/// The IAM actions the DynamoDB adapters can call (a transaction is authorized by the actions
-/// of its items: `TransactWriteItems` needs `PutItem`/`UpdateItem`, not an action of its own).
-pub const OPERATIONS: &[&str] = &[
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:Query",
-];
+/// The IAM actions [`DynamoDbIncidentStore`] can call, on the table and its `by-cluster` index.
+/// A transaction is authorized by the actions of its items (`TransactWriteItems` of puts needs
+/// `PutItem`), not by an action of its own.
+pub const OPERATIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"];
 
 /// The global secondary index that lists a cluster's incidents by last occurrence
 /// (`gsi1pk = CLUSTER#<cluster>`, `gsi1sk = <last seen, RFC 3339>#<incident id>`).

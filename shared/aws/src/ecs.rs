@@ -36,13 +36,28 @@ use crate::error::port_error;
 
 const SERVICE: &str = "ecs";
 
-/// The IAM actions this adapter can call (compared with the SAM template's policy by a test).
+/// The IAM actions this adapter can call (compared with the SAM template's policy by a test):
+/// the union of the per-method lists below, which a function that uses only some methods (the
+/// remediator) grants alone.
 pub const OPERATIONS: &[&str] = &[
     "ecs:DescribeTaskDefinition",
     "ecs:DescribeServices",
     "ecs:ListTagsForResource",
     "ecs:DescribeTasks",
     "ecs:ListTasks",
+    "ecs:ListContainerInstances",
+    "ecs:DescribeContainerInstances",
+];
+/// [`EcsReader::task_definition`].
+pub const TASK_DEFINITION_OPERATIONS: &[&str] = &["ecs:DescribeTaskDefinition"];
+/// [`EcsReader::service`] (the tags are a second call).
+pub const SERVICE_OPERATIONS: &[&str] = &["ecs:DescribeServices", "ecs:ListTagsForResource"];
+/// [`EcsReader::task`].
+pub const TASK_OPERATIONS: &[&str] = &["ecs:DescribeTasks"];
+/// [`EcsReader::stopped_tasks`].
+pub const STOPPED_TASKS_OPERATIONS: &[&str] = &["ecs:ListTasks", "ecs:DescribeTasks"];
+/// [`EcsReader::container_instances`].
+pub const CONTAINER_INSTANCES_OPERATIONS: &[&str] = &[
     "ecs:ListContainerInstances",
     "ecs:DescribeContainerInstances",
 ];
@@ -616,6 +631,23 @@ pub(crate) fn container_instance_view(ci: &ContainerInstance) -> ContainerInstan
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_operations_are_exactly_the_per_method_lists() {
+        let mut all: Vec<&str> = [
+            super::TASK_DEFINITION_OPERATIONS,
+            super::SERVICE_OPERATIONS,
+            super::TASK_OPERATIONS,
+            super::STOPPED_TASKS_OPERATIONS,
+            super::CONTAINER_INSTANCES_OPERATIONS,
+        ]
+        .concat();
+        all.sort_unstable();
+        all.dedup();
+        let mut listed = super::OPERATIONS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(all, listed);
+    }
+
     use super::*;
     use aws_sdk_ecs::types::{
         KeyValuePair, LogConfiguration, LogDriver, Resource, Secret, TaskDefinition, TaskStopCode,

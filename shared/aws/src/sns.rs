@@ -12,6 +12,9 @@ use crate::error::port_error;
 const SERVICE: &str = "sns";
 const OPERATION: &str = "Publish";
 
+/// The IAM actions this adapter can call (compared with the SAM template by a test).
+pub const OPERATIONS: &[&str] = &["sns:Publish"];
+
 /// SNS's limit on one published message, message attributes included: 256 KiB ("Publish",
 /// Amazon SNS API reference).
 pub const MAX_PUBLISH_BYTES: usize = 262_144;

@@ -111,6 +111,20 @@ impl Responder<'_> {
         assessment: &Assessment,
         now_ms: i64,
     ) -> Result<Outcome, RespondError> {
+        let cluster = match assessment {
+            Assessment::Classified(c) => c.subject.cluster.as_deref(),
+            Assessment::Recovery(r) => r.subject.cluster.as_deref(),
+            Assessment::Informational { .. } => None,
+        };
+        if !self.policy.admits(cluster) {
+            return Ok(Outcome {
+                action: Action::Ignored,
+                category: None,
+                incident_id: None,
+                count: None,
+                notified: vec![],
+            });
+        }
         match (event, assessment) {
             (EcsEvent::TaskStateChange { envelope, detail }, Assessment::Classified(c)) => {
                 let at = detail

@@ -255,3 +255,29 @@ async fn store_failures_surface_as_store_errors() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn events_of_clusters_out_of_scope_are_ignored_and_in_scope_ones_recorded() {
+    // A deployment event: EventBridge cannot filter it by cluster (no cluster in its detail).
+    let json = include_str!("../../../events/deployment-failed-circuit-breaker.json");
+    let event = parse_event(json.as_bytes()).unwrap();
+    let cluster = match assess(&event) {
+        crate::classify::Assessment::Classified(c) => c.subject.cluster.unwrap(),
+        other => panic!("the sample is a failure: {other:?}"),
+    };
+    let scoped = |clusters: Vec<String>| World {
+        policy: Policy {
+            clusters,
+            ..Policy::default()
+        },
+        ..World::new()
+    };
+    let other = scoped(vec!["somewhere-else".into()]);
+    let out = other.responder().handle(&event, NOW).await.unwrap();
+    assert_eq!(out.action, Action::Ignored);
+    assert!(other.notifier.sent().is_empty());
+
+    let mine = scoped(vec!["somewhere-else".into(), cluster]);
+    let out = mine.responder().handle(&event, NOW).await.unwrap();
+    assert_eq!(out.action, Action::Recorded);
+}

@@ -20,6 +20,9 @@ pub(crate) const DOC: &str = "doc";
 pub(crate) const REV: &str = "rev";
 pub(crate) const VERSION: &str = "version";
 pub(crate) const GSI1PK: &str = "gsi1pk";
+pub(crate) const GSI1SK: &str = "gsi1sk";
+/// The table's TTL attribute (epoch seconds), on every item that expires.
+pub(crate) const EXPIRES_AT: &str = "expires_at";
 /// Sort-key prefix of incident items (`IncidentKey::sort_key`).
 pub(crate) const INCIDENT_PREFIX: &str = "INC#";
 
@@ -72,14 +75,14 @@ pub(crate) fn incident_item(inc: &Incident) -> Result<Item, serde_json::Error> {
         ),
         // RFC 3339 with milliseconds sorts as text in time order; the id breaks ties.
         (
-            "gsi1sk".to_owned(),
+            GSI1SK.to_owned(),
             s(format!(
                 "{}#{}",
                 format_rfc3339_ms(inc.last_seen_ms),
                 inc.id
             )),
         ),
-        ("expires_at".to_owned(), n(inc.expires_at_s)),
+        (EXPIRES_AT.to_owned(), n(inc.expires_at_s)),
     ]);
     Ok(item)
 }
@@ -94,7 +97,7 @@ pub(crate) fn occurrence_item(o: &Occurrence) -> Result<Item, serde_json::Error>
         ("category".to_owned(), s(o.category.label())),
         ("stopped_at".to_owned(), n(o.stopped_at_ms)),
         (DOC.to_owned(), s(doc)),
-        ("expires_at".to_owned(), n(o.expires_at_s)),
+        (EXPIRES_AT.to_owned(), n(o.expires_at_s)),
     ]);
     // Service events have no task ARN; an absent attribute reads better than an empty one.
     if !o.task_arn.is_empty() {

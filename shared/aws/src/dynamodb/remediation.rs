@@ -33,13 +33,20 @@ use ecs_triage_core::remediate::{
 };
 use serde::Serialize;
 
-use super::item::{describe_key, key, Item, DOC, PK};
+use super::item::{describe_key, key, Item, DOC, EXPIRES_AT, PK};
 use crate::error::port_error;
 
 const SERVICE: &str = "dynamodb";
 const CONDITION_FAILED: &str = "ConditionalCheckFailed";
-/// The TTL attribute of the table (the same one incidents use).
-const EXPIRES_AT: &str = "expires_at";
+/// The IAM actions [`DynamoDbRemediationStore`] can call (transactions are authorized by the
+/// actions of their items: puts and updates).
+pub const OPERATIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+/// What [`HealthyRevisionStore::record_healthy`] alone needs (the responder's use).
+pub const RECORD_HEALTHY_OPERATIONS: &[&str] = &["dynamodb:PutItem"];
 /// The kill switch's item.
 pub const KILL_SWITCH_PK: &str = "CONFIG";
 pub const KILL_SWITCH_SK: &str = "KILL_SWITCH";

@@ -29,6 +29,10 @@ pub struct Policy {
     pub claim_lease_ms: i64,
     /// Occurrences kept in an incident's history.
     pub history_len: usize,
+    /// Only events of these clusters (by name); empty for every cluster. EventBridge filters
+    /// task and service events by cluster already; deployment events carry no cluster in their
+    /// detail, so this is where they are filtered (`CLUSTER_ARNS`).
+    pub clusters: Vec<String>,
 }
 
 impl Default for Policy {
@@ -40,6 +44,7 @@ impl Default for Policy {
             ttl_days: 30,
             claim_lease_ms: 60_000,
             history_len: 10,
+            clusters: Vec::new(),
         }
     }
 }
@@ -47,6 +52,13 @@ impl Default for Policy {
 const UNKNOWN: &str = "unknown";
 
 impl Policy {
+    /// Whether events of `cluster` are in scope. An event whose cluster is unknown is taken:
+    /// better one message too many than a failure nobody hears of.
+    pub fn admits(&self, cluster: Option<&str>) -> bool {
+        self.clusters.is_empty()
+            || cluster.is_none_or(|c| self.clusters.iter().any(|name| name == c))
+    }
+
     /// The escalation level a count has reached: how many notifications it deserves.
     pub fn level(&self, count: u64) -> u32 {
         let reached = self.notify_at.iter().filter(|t| **t <= count).count();
@@ -288,6 +300,19 @@ mod tests {
             .map(|c| p.level(*c))
             .collect();
         assert_eq!(levels, vec![0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 6]);
+    }
+
+    #[test]
+    fn the_cluster_scope_admits_listed_and_unknown_clusters_only() {
+        let all = Policy::default();
+        assert!(all.admits(Some("prod")) && all.admits(None));
+        let scoped = Policy {
+            clusters: vec!["prod".into(), "payments".into()],
+            ..Policy::default()
+        };
+        assert!(scoped.admits(Some("payments")));
+        assert!(!scoped.admits(Some("staging")));
+        assert!(scoped.admits(None), "unknown is taken, not dropped");
     }
 
     #[test]
