@@ -4,6 +4,7 @@ mod classify;
 mod diagnose;
 mod input;
 mod render;
+mod replay;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +27,9 @@ enum Command {
     /// Diagnose stopped tasks live: read them from ECS and run the checks their category needs
     /// (logs, task definition and deployment diff, load balancer, IAM, network, image, capacity).
     Diagnose(diagnose::Args),
+    /// Re-drive the events in the responder's failure queue (SQS) through the same pipeline,
+    /// deleting each message only once its event was handled.
+    Replay(replay::Args),
 }
 
 fn main() -> ExitCode {
@@ -33,5 +37,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Classify(args) => classify::run(&args),
         Command::Diagnose(args) => diagnose::run(&args),
+        Command::Replay(args) => replay::run(&args),
     }
 }

@@ -29,6 +29,7 @@ pub mod iam;
 pub mod logs;
 pub mod readers;
 pub mod sns;
+pub mod sqs;
 
 pub use autoscaling::AutoScalingAdapter;
 pub use client::{load_sdk_config, ClientSettings};
@@ -42,3 +43,4 @@ pub use iam::IamAdapter;
 pub use logs::LogsAdapter;
 pub use readers::{AwsReaders, TokioTimer};
 pub use sns::SnsNotifier;
+pub use sqs::SqsFailureQueue;

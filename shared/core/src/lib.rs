@@ -26,6 +26,7 @@ pub mod ports;
 pub mod redact;
 pub mod remediate;
 pub mod render;
+pub mod replay;
 pub mod respond;
 pub mod taxonomy;
 
