@@ -188,6 +188,20 @@ impl DynamoDbIncidentStore {
     }
 }
 
+/// A pause of 5 to 50 ms, different for each caller: after losing an optimistic write, so the
+/// writers that lost together do not retry together. The jitter comes from the clock's
+/// nanoseconds and the task's address, which differ between concurrent callers; it needs no
+/// random number generator.
+async fn contention_pause() {
+    let marker = 0u8;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let seed = u64::from(nanos) ^ (std::ptr::addr_of!(marker) as u64).rotate_left(17);
+    let ms = 5 + seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 46;
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
 /// What a cancelled `record` transaction means, from its cancellation reason codes (one per
 /// item, in request order: the occurrence, then the incident).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,6 +318,13 @@ impl IncidentStore for DynamoDbIncidentStore {
             )
         };
         match cancelled(&codes) {
+            Cancelled::Outcome(RecordOutcome::IncidentChanged) => {
+                // Another invocation wrote the incident first. The caller reads it again and
+                // retries; a short random pause first keeps concurrent writers of one crash
+                // loop from colliding round after round (the load test: 8 writers).
+                contention_pause().await;
+                Ok(RecordOutcome::IncidentChanged)
+            }
             Cancelled::Outcome(outcome) => Ok(outcome),
             Cancelled::Transient => Err(PortError::Transient {
                 service: SERVICE,
@@ -325,7 +346,11 @@ impl IncidentStore for DynamoDbIncidentStore {
     ) -> Result<bool, PortError> {
         let item = item::incident_item(incident)
             .map_err(|e| Self::encode_error("PutItem", "the incident", &e))?;
-        self.put_if(item, REV, expected_rev, "the incident").await
+        let written = self.put_if(item, REV, expected_rev, "the incident").await?;
+        if !written {
+            contention_pause().await;
+        }
+        Ok(written)
     }
 
     async fn workload_incidents(&self, workload: &Workload) -> Result<Vec<Incident>, PortError> {

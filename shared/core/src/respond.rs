@@ -21,8 +21,11 @@ use crate::ports::{IncidentStore, Notifier, PortError, RecordOutcome};
 use crate::render;
 use crate::taxonomy::Category;
 
-/// How many times an optimistic write is retried on conflict before giving up (retryable).
-const MAX_CONFLICT_RETRIES: usize = 16;
+/// Attempts at an optimistic write of one incident before giving up (a `Retryable` error, which
+/// Lambda retries). A crash loop's stops arrive together, so several invocations write the same
+/// incident at once; the store pauses a few random milliseconds after each lost write, and 32
+/// rounds let 8 concurrent writers through (the load test).
+const MAX_CONFLICT_RETRIES: usize = 32;
 
 /// What the responder did with one event (logged and reported as a metric).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

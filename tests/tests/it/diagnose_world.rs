@@ -42,7 +42,10 @@ use crate::world::{
 
 /// The application container: essential, port 8080, logs to `/ecs/<cluster>` with prefix `web`
 /// (its stream is `web/app/<task-id>`).
-fn app(cluster: &str, image: &str) -> aws_sdk_ecs::types::builders::ContainerDefinitionBuilder {
+pub(crate) fn app(
+    cluster: &str,
+    image: &str,
+) -> aws_sdk_ecs::types::builders::ContainerDefinitionBuilder {
     ContainerDefinition::builder()
         .name("app")
         .image(image)
@@ -56,18 +59,22 @@ fn app(cluster: &str, image: &str) -> aws_sdk_ecs::types::builders::ContainerDef
         .log_configuration(awslogs(&log_group(cluster), "web"))
 }
 
-fn log_group(cluster: &str) -> String {
+pub(crate) fn log_group(cluster: &str) -> String {
     format!("/ecs/{cluster}")
 }
 
 /// The awslogs stream of container `app` of task `task_id`.
-fn app_stream(task_id: &str) -> String {
+pub(crate) fn app_stream(task_id: &str) -> String {
     format!("web/app/{task_id}")
 }
 
 /// Registers a Fargate task definition of family `family` (cpu 512, memory 1024) and returns
 /// its ARN.
-async fn register(family: &str, app: ContainerDefinition, execution_role: &str) -> String {
+pub(crate) async fn register(
+    family: &str,
+    app: ContainerDefinition,
+    execution_role: &str,
+) -> String {
     seeded(
         "RegisterTaskDefinition",
         emulator()
@@ -91,7 +98,12 @@ async fn register(family: &str, app: ContainerDefinition, execution_role: &str) 
 
 /// The stop of one task of the service in `t`'s cluster, running `task_definition` in `net`:
 /// a task that failed to start five seconds ago; tests set the containers and the reason.
-fn stopped(t: &Triage, task_definition: &str, started_by: &str, net: &Network) -> StoppedTask {
+pub(crate) fn stopped(
+    t: &Triage,
+    task_definition: &str,
+    started_by: &str,
+    net: &Network,
+) -> StoppedTask {
     StoppedTask {
         cluster: t.cluster.clone(),
         task_id: task_id(&t.cluster),
@@ -109,7 +121,11 @@ fn stopped(t: &Triage, task_definition: &str, started_by: &str, net: &Network) -
     }
 }
 
-fn container(image: &str, exit_code: Option<i64>, reason: Option<&str>) -> StoppedContainer {
+pub(crate) fn container(
+    image: &str,
+    exit_code: Option<i64>,
+    reason: Option<&str>,
+) -> StoppedContainer {
     StoppedContainer {
         name: "app".to_owned(),
         image: image.to_owned(),

@@ -11,6 +11,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use aws_config::SdkConfig;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode, Tag};
@@ -252,16 +253,29 @@ impl Lab {
         batch: &Value,
         config: &RemediationConfig,
     ) -> DynamoDbEventResponse {
-        let emu = emulator();
-        let sdk = emu.sdk_config().await;
-        let ecs = aws_sdk_ecs::Client::new(&sdk);
-        let store = DynamoDbRemediationStore::new(aws_sdk_dynamodb::Client::new(&sdk), &self.table);
+        let sdk = emulator().sdk_config().await;
+        self.remediate_via(&sdk, batch, config).await
+    }
+
+    /// The same, with every client built from `sdk` (the emulator, or a fault proxy in front of
+    /// it). The ECS changes it makes are counted in [`Lab::calls`].
+    pub async fn remediate_via(
+        &self,
+        sdk: &SdkConfig,
+        batch: &Value,
+        config: &RemediationConfig,
+    ) -> DynamoDbEventResponse {
+        let ecs = aws_sdk_ecs::Client::new(sdk);
+        let store = DynamoDbRemediationStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table);
         let reader = EcsAdapter::new(ecs.clone());
         let applier = Counting {
             inner: EcsActionApplier::new(ecs),
             calls: AtomicUsize::new(0),
         };
-        let notifier = emu.notifier_for(&self.cluster).await;
+        let notifier = SnsNotifier::new(
+            aws_sdk_sns::Client::new(sdk),
+            self.notifier.topic_arn().to_owned(),
+        );
         let ports = Ports {
             store: &store,
             ecs: &reader,
