@@ -80,24 +80,11 @@ impl DynamoDbIncidentStore {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        port_error(
-            SERVICE,
-            operation,
-            &format!("table `{}` to {doing}", self.table),
-            err,
-        )
+        table_error(&self.table, operation, doing, err)
     }
 
     fn corrupt(&self, item: &Item, message: String) -> PortError {
-        PortError::Corrupt {
-            service: SERVICE,
-            what: format!(
-                "item {} in table `{}`",
-                item::describe_key(item),
-                self.table
-            ),
-            message,
-        }
+        corrupt_item(&self.table, item, message)
     }
 
     fn decode<T: DeserializeOwned>(&self, item: &Item, kind: &str) -> Result<T, PortError> {
@@ -202,6 +189,40 @@ async fn contention_pause() {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+/// A failed call on `table`, for both stores of this module.
+fn table_error<E>(
+    table: &str,
+    operation: &'static str,
+    doing: &str,
+    err: &SdkError<E, HttpResponse>,
+) -> PortError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    port_error(
+        SERVICE,
+        operation,
+        &format!("table `{table}` to {doing}"),
+        err,
+    )
+}
+
+/// An item of `table` that does not decode, for both stores of this module.
+fn corrupt_item(table: &str, item: &Item, message: String) -> PortError {
+    PortError::Corrupt {
+        service: SERVICE,
+        what: format!("item {} in table `{table}`", item::describe_key(item)),
+        message,
+    }
+}
+
+/// The cancellation reason codes TransactWriteItems documents that pass if retried later.
+const TRANSIENT_REASONS: [&str; 3] = [
+    "TransactionConflict",
+    "ProvisionedThroughputExceeded",
+    "ThrottlingError",
+];
+
 /// What a cancelled `record` transaction means, from its cancellation reason codes (one per
 /// item, in request order: the occurrence, then the incident).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,13 +240,11 @@ fn cancelled(codes: &[Option<&str>]) -> Cancelled {
     if code(1) == Some(CONDITION_FAILED) {
         return Cancelled::Outcome(RecordOutcome::IncidentChanged);
     }
-    // The reason codes TransactWriteItems documents; the first three pass if retried later.
-    let transient = [
-        "TransactionConflict",
-        "ProvisionedThroughputExceeded",
-        "ThrottlingError",
-    ];
-    if codes.iter().flatten().any(|c| transient.contains(c)) {
+    if codes
+        .iter()
+        .flatten()
+        .any(|c| TRANSIENT_REASONS.contains(c))
+    {
         Cancelled::Transient
     } else {
         Cancelled::Permanent

@@ -34,7 +34,6 @@ use ecs_triage_core::remediate::{
 use serde::Serialize;
 
 use super::item::{describe_key, key, Item, DOC, EXPIRES_AT, PK};
-use crate::error::port_error;
 
 const SERVICE: &str = "dynamodb";
 const CONDITION_FAILED: &str = "ConditionalCheckFailed";
@@ -87,20 +86,11 @@ impl DynamoDbRemediationStore {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        port_error(
-            SERVICE,
-            operation,
-            &format!("table `{}` to {doing}", self.table),
-            err,
-        )
+        super::table_error(&self.table, operation, doing, err)
     }
 
     fn corrupt(&self, item: &Item, message: String) -> PortError {
-        PortError::Corrupt {
-            service: SERVICE,
-            what: format!("item {} in table `{}`", describe_key(item), self.table),
-            message,
-        }
+        super::corrupt_item(&self.table, item, message)
     }
 
     fn json<T: Serialize>(operation: &'static str, what: &str, v: &T) -> Result<String, PortError> {
@@ -211,17 +201,16 @@ impl DynamoDbRemediationStore {
         codes: &[Option<&str>],
     ) -> PortError {
         const OP: &str = "TransactWriteItems";
-        let transient = [
-            "TransactionConflict",
-            "ProvisionedThroughputExceeded",
-            "ThrottlingError",
-        ];
         let message = format!(
             "expected table `{}` to {doing}, or to cancel it on a condition; got cancellation reasons {codes:?}: {}",
             self.table,
             DisplayErrorContext(err)
         );
-        if codes.iter().flatten().any(|c| transient.contains(c)) {
+        if codes
+            .iter()
+            .flatten()
+            .any(|c| super::TRANSIENT_REASONS.contains(c))
+        {
             PortError::Transient {
                 service: SERVICE,
                 operation: OP,
